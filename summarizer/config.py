@@ -1,0 +1,144 @@
+"""Settings: command-line flags > environment > TOML config file > defaults.
+
+The API key is only ever read from the environment (``OPENAI_API_KEY``, or the variable
+named by ``api_key_env``); it is never accepted in a file, printed, logged or cached.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from .errors import UserError
+
+EMBEDDED = "embedded"
+EMBEDDED_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+DEFAULT_REMOTE_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_REMOTE_MODEL = "gpt-4o-mini"
+DEFAULT_PROMPT = "briefing"  # latest version unless pinned with @vN
+
+
+class EmbeddedSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    threads: int | None = Field(default=None, description="llama.cpp threads; default: all cores")
+    n_ctx: int = 16384
+    parallel: int = Field(default=1, description="requests the embedded server serves at once")
+    startup_timeout: float = 600.0
+
+
+class Settings(BaseModel):
+    """Everything a run can be configured with. Unknown keys in a config file are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    model: str | None = None
+    prompt: str = DEFAULT_PROMPT
+    cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("summarizer")))
+    use_cache: bool = True
+    grounding: bool = True
+    glossaries: list[Path] = Field(default_factory=list)
+    concurrency: int | None = None
+    # per-call retry budget
+    timeout: float = 600.0
+    max_attempts: int = 6
+    max_retry_seconds: float = 300.0
+    # rate limits (0 = unlimited)
+    requests_per_minute: float = 0
+    tokens_per_minute: float = 0
+    # context budget of the model in tokens (None: embedded n_ctx, else 128k)
+    context_tokens: int | None = None
+    embedded: EmbeddedSettings = Field(default_factory=EmbeddedSettings)
+    # never from a file; filled from the environment
+    api_key: SecretStr | None = Field(default=None, exclude=True, repr=False)
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.base_url == EMBEDDED
+
+    @property
+    def model_name(self) -> str:
+        return self.model or (EMBEDDED_MODEL if self.is_embedded else DEFAULT_REMOTE_MODEL)
+
+    @property
+    def context_budget(self) -> int:
+        if self.context_tokens:
+            return self.context_tokens
+        return self.embedded.n_ctx if self.is_embedded else 128_000
+
+    @property
+    def effective_concurrency(self) -> int:
+        if self.concurrency:
+            return self.concurrency
+        return self.embedded.parallel if self.is_embedded else 4
+
+    @property
+    def db_path(self) -> Path:
+        return self.cache_dir / "cache.sqlite3"
+
+
+def config_path() -> Path:
+    env = os.environ.get("SUMMARIZER_CONFIG")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_config_dir("summarizer")) / "config.toml"
+
+
+def _read_file(path: Path, explicit: bool) -> dict[str, Any]:
+    if not path.exists():
+        if explicit:
+            raise UserError(f"config file not found: {path}", hint="check the path given to --config")
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"config file {path} is not valid TOML: {exc}", hint="fix the file or remove it") from None
+    if "api_key" in data:
+        raise UserError(
+            f"config file {path} contains api_key",
+            hint="keys are read only from the environment; remove it and set OPENAI_API_KEY "
+            "(or name another variable with api_key_env)",
+        )
+    return data
+
+
+def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
+    """Merge defaults, the config file, the environment and flags (None = not given)."""
+    merged: dict[str, Any] = _read_file(config_file or config_path(), explicit=config_file is not None)
+    env = os.environ
+    if env.get("OPENAI_BASE_URL"):
+        merged["base_url"] = env["OPENAI_BASE_URL"]
+    if env.get("SUMMARIZER_MODEL"):
+        merged["model"] = env["SUMMARIZER_MODEL"]
+    if env.get("SUMMARIZER_CACHE_DIR"):
+        merged["cache_dir"] = env["SUMMARIZER_CACHE_DIR"]
+    for key, value in flags.items():
+        if value is not None:
+            merged[key] = value
+    try:
+        settings = Settings(**merged)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UserError(f"invalid setting {where}: {first['msg']}", hint=f"check {config_file or config_path()}") from None
+    key = env.get(settings.api_key_env)
+    if key:
+        settings.api_key = SecretStr(key)
+    if not settings.base_url:
+        # no endpoint configured: a key means OpenAI, no key means the embedded model
+        settings.base_url = DEFAULT_REMOTE_BASE_URL if settings.api_key else EMBEDDED
+    if settings.is_embedded and settings.model not in (None, EMBEDDED, EMBEDDED_MODEL):
+        raise UserError(
+            f"model {settings.model!r} needs an endpoint, but none is configured",
+            hint="set OPENAI_API_KEY for OpenAI, or OPENAI_BASE_URL for another OpenAI-compatible server; "
+            "without either the embedded model is used",
+        )
+    if settings.is_embedded:
+        settings.model = EMBEDDED_MODEL
+    return settings

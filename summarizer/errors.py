@@ -1,0 +1,36 @@
+"""Errors a user can act on. The CLI prints them as one line and exits non-zero."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Something the user can fix: bad input, bad configuration, a missing package.
+
+    ``str(err)`` is the one-line message: what went wrong, where, and what to do.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, path: object | None = None, hint: str | None = None):
+        self.problem = message
+        self.path = str(path) if path is not None else None
+        self.hint = hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        text = f"{self.path}: {self.problem}" if self.path else self.problem
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class InputError(UserError):
+    """The report itself cannot be processed (empty, binary, unsupported language...)."""
+
+
+class ModelError(Exception):
+    """The model endpoint failed in a way retries did not fix. Carries no secrets."""
+
+    def __init__(self, message: str, *, kind: str = "model_error"):
+        self.kind = kind
+        super().__init__(message)
