@@ -29,6 +29,11 @@ class EmbeddedSettings(BaseModel):
     n_ctx: int = 16384
     parallel: int = Field(default=1, description="requests the embedded server serves at once")
     startup_timeout: float = 600.0
+    command: list[str] | None = Field(
+        default=None,
+        description="serve the model with another command, e.g. llama.cpp's native llama-server; "
+        "{model} and {port} are substituted",
+    )
 
 
 class Settings(BaseModel):

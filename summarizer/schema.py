@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1"
 
@@ -23,7 +23,10 @@ def no_han(value: str | None) -> str | None:
     return value
 
 
-English = Annotated[str, AfterValidator(no_han)]
+# English fields: the pipeline guarantees no Han characters in them (the model's outputs are
+# grammar-constrained or validated). The contract type stays a plain string so briefings
+# from elsewhere can be loaded and checked; checks.py flags any Han as an error.
+English = Annotated[str, Field(description="English text (no Han characters)")]
 DateStr = Annotated[str, Field(pattern=r"^(\d{4}-)?\d{2}-\d{2}$")]
 
 

@@ -57,6 +57,13 @@ class Document:
     def sentence(self, sid: int) -> Sentence | None:
         return self.sentences[sid - 1] if 1 <= sid <= len(self.sentences) else None
 
+    def simplified_of(self, text: str) -> str:
+        """The Simplified form of one of this document's sentences (or of any text)."""
+        for sentence in self.sentences:
+            if sentence.text == text:
+                return sentence.simplified
+        return to_simplified(text) if self.script == "traditional" else text
+
     def original_span(self, sentence: Sentence) -> tuple[int, int]:
         """Where the sentence lies in ``original`` (exact: cleaning only deletes)."""
         return self.offsets.span_to_original(sentence.start, sentence.end)

@@ -1,0 +1,278 @@
+"""Command line: ``summarizer brief | serve | schema | prompts | cache | eval | spotcheck | batch``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .config import Settings, load_settings
+from .errors import UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Chinese local-government reports -> English briefings with grounded action lists.")
+prompts_app = typer.Typer(no_args_is_help=True, help="List, show and lock versioned prompts.")
+cache_app = typer.Typer(no_args_is_help=True, help="Inspect or clear the response cache.")
+app.add_typer(prompts_app, name="prompts")
+app.add_typer(cache_app, name="cache")
+
+console = Console(stderr=True)
+out = Console()
+
+
+class Redact(logging.Filter):
+    """Scrub secrets from every log record, whatever logged it."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(s in message for s in self.secrets) or "authorization" in message.lower():
+            for secret in self.secrets:
+                message = message.replace(secret, "***")
+            message = re.sub(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer\s+)?[^\s'\",}]+", r"\1***", message)
+            record.msg, record.args = message, None
+        return True
+
+
+def setup_logging(verbose: int, settings: Settings | None = None) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = RichHandler(console=console, show_path=False, show_time=verbose > 1, markup=False)
+    secret = settings.api_key.get_secret_value() if settings and settings.api_key else ""
+    handler.addFilter(Redact([secret]))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("summarizer").setLevel(level)
+    if verbose > 2:  # HTTP-level detail from the SDK and its transport, still redacted by the filter
+        for name in ("openai", "httpx", "httpx2", "httpcore"):
+            logging.getLogger(name).setLevel(logging.DEBUG)
+
+
+Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v progress details, -vv debug.")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML config file.", show_default=False)]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Model name at the endpoint.")]
+BaseUrlOpt = Annotated[Optional[str], typer.Option("--base-url", help="OpenAI-compatible endpoint URL "
+                                                   "(default: $OPENAI_BASE_URL, OpenAI with a key, else embedded).")]
+PromptOpt = Annotated[Optional[str], typer.Option("--prompt", "-p", help="Prompt NAME[@vN] or a path to a prompt file.")]
+
+
+def settings_from(config: Path | None, **flags) -> Settings:
+    return load_settings(config, **flags)
+
+
+# ------------------------------------------------------------------ brief
+@app.command()
+def brief(
+    targets: Annotated[list[Path], typer.Argument(help="Report files or folders (recursive: .txt .md .html).")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: current folder).")] = None,
+    prompt: PromptOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    glossary: Annotated[Optional[list[Path]], typer.Option("--glossary", help="Extra glossary TSV (repeatable).")] = None,
+    grounding: Annotated[bool, typer.Option("--grounding/--no-grounding", help="Give the model the tool's "
+                                            "renderings of names and terms.")] = True,
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-j", help="Reports in flight at once.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the response cache.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Redo reports whose outputs are up to date.")] = False,
+    config: ConfigOpt = None,
+    verbose: Verbose = 0,
+) -> None:
+    """Write NAME.brief.md and NAME.brief.json for each report."""
+    from .brief import brief_many
+    from .ingest import find_reports
+    from .ingest.glossary import Glossary
+    from .llm import connect, model_ref
+    from .prompts import load_prompt
+
+    settings = settings_from(config, model=model, base_url=base_url, prompt=prompt, concurrency=concurrency,
+                             use_cache=False if no_cache else None, grounding=grounding,
+                             glossaries=glossary or None)
+    setup_logging(verbose, settings)
+    the_prompt = load_prompt(settings.prompt)
+    gloss = Glossary.load(settings.glossaries)
+    out_dir = out_dir or Path.cwd()
+    jobs: list[tuple[Path, Path | None]] = []
+    for target in targets:
+        found = find_reports(target)
+        if target.is_dir() and not found:
+            console.print(f"[yellow]warning:[/] no .txt/.md/.html reports under {target}")
+        jobs += [(p, target if target.is_dir() else None) for p in found]
+    if not jobs:
+        raise UserError("no reports to brief", hint="give report files or folders containing .txt, .md or .html")
+
+    async def main() -> list:
+        outcomes = []
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, transient=False, disable=not console.is_terminal) as progress:
+            task = progress.add_task("briefing", total=len(jobs))
+
+            def done(outcome) -> None:
+                progress.advance(task)
+                if outcome.status == "failed":
+                    console.print(f"[red]failed[/] {outcome.reason}")
+
+            async with connect(settings) as llm:
+                roots: dict[Path | None, list[Path]] = {}
+                for path, root in jobs:
+                    roots.setdefault(root, []).append(path)
+                for root, paths in roots.items():
+                    outcomes += await brief_many(paths, root=root, out_dir=out_dir, settings=settings,
+                                                 prompt=the_prompt, llm=llm, model=model_ref(settings),
+                                                 glossary=gloss, force=force, on_done=done)
+        return outcomes
+
+    outcomes = _run_async(main())
+    table = Table(title=f"{the_prompt.ref} on {settings.model_name}", show_lines=False)
+    for column, justify in (("file", "left"), ("status", "left"), ("calls", "right"), ("prompt tok", "right"),
+                            ("completion tok", "right"), ("seconds", "right")):
+        table.add_column(column, justify=justify)
+    for o in outcomes:
+        status = {"ok": "[green]ok[/]", "skipped": "[cyan]up to date[/]"}.get(o.status, f"[red]failed[/]: {o.reason}")
+        table.add_row(str(o.path), status, str(o.usage.calls), str(o.usage.prompt_tokens),
+                      str(o.usage.completion_tokens), f"{o.usage.seconds:.1f}")
+    out.print(table)
+    failed = sum(o.status == "failed" for o in outcomes)
+    written = [str(p) for o in outcomes for p in o.outputs if o.status == "ok"]
+    if written:
+        console.print(f"wrote {len(written)} files under {out_dir}")
+    if failed:
+        console.print(f"[red]{failed} of {len(outcomes)} reports failed[/]; re-run the same command to retry them "
+                      "(finished reports are skipped)")
+        raise typer.Exit(2)
+
+
+def _run_async(coro):
+    """asyncio.run, with Ctrl-C turned into a clean exit (context managers still stop servers)."""
+    try:
+        return asyncio.run(coro)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/]: finished reports are kept; re-run to continue")
+        raise typer.Exit(130) from None
+
+
+# ------------------------------------------------------------------ serve
+@app.command()
+def serve(config: ConfigOpt = None, verbose: Verbose = 0) -> None:
+    """Run the embedded model server in the foreground; other runs reuse it until you stop it."""
+    from .config import EMBEDDED
+    from .llm.local import EmbeddedServer
+
+    settings = settings_from(config, base_url=EMBEDDED)
+    setup_logging(max(verbose, 1), settings)
+    server = EmbeddedServer(settings, publish=True)
+    stop = {"now": False}
+
+    def on_signal(signum, frame):
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    with server:
+        out.print(f"embedded model serving at {server.base_url} (OpenAI-compatible); Ctrl-C to stop")
+        out.print(f"other terminals: `summarizer brief ...` reuses it; or OPENAI_BASE_URL={server.base_url}")
+        while not stop["now"] and server.process and server.process.poll() is None:
+            time.sleep(0.5)
+    out.print("stopped")
+
+
+# ------------------------------------------------------------------ schema
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of NAME.brief.json."""
+    from .schema import Brief
+
+    out.print_json(json.dumps(Brief.model_json_schema()))
+
+
+# ------------------------------------------------------------------ prompts
+@prompts_app.command("list")
+def prompts_list() -> None:
+    """Prompt versions available, with their hashes and lock state."""
+    from .prompts import available, parse_prompt, prompts_dir, read_lock
+
+    lock = read_lock(prompts_dir())
+    table = Table("prompt", "pipeline", "steps", "sha256", "locked", "description")
+    for path in available():
+        p = parse_prompt(path)
+        state = "yes" if lock.get(p.ref) == p.sha256 else ("EDITED" if p.ref in lock else "no (draft)")
+        table.add_row(p.ref, p.meta.pipeline, ", ".join(s.name for s in p.meta.steps), p.sha256[:12], state,
+                      " ".join(p.meta.description.split())[:60])
+    out.print(table)
+
+
+@prompts_app.command("show")
+def prompts_show(ref: str) -> None:
+    """Print a prompt file."""
+    from .prompts import load_prompt
+
+    out.print(load_prompt(ref).path.read_text(encoding="utf-8"), markup=False, highlight=False)
+
+
+@prompts_app.command("lock")
+def prompts_lock(refs: Annotated[Optional[list[str]], typer.Argument(help="Re-lock these edited versions "
+                                                                         "(only if never released).")] = None) -> None:
+    """Record the hash of new prompt versions in prompts.lock.json."""
+    from .prompts import lock
+
+    changed = lock(refs or [])
+    for ref, sha in changed.items():
+        out.print(f"locked {ref} {sha[:12]}")
+    if not changed:
+        out.print("nothing to lock")
+
+
+# ------------------------------------------------------------------ cache
+@cache_app.command("stats")
+def cache_stats(config: ConfigOpt = None) -> None:
+    """Cached responses per endpoint, model, prompt and step."""
+    from .llm.cache import Store
+
+    settings = settings_from(config)
+    store = Store(settings.db_path)
+    table = Table("endpoint", "model", "prompt", "step", "entries", "prompt tok", "completion tok",
+                  title=str(settings.db_path))
+    for row in store.stats():
+        table.add_row(*(str(c) for c in row[:2]), row[2].split(":")[0], *(str(c) for c in row[3:]))
+    out.print(table)
+
+
+@cache_app.command("clear")
+def cache_clear(older_than_days: Annotated[Optional[float], typer.Option(help="Only entries older than this.")] = None,
+                config: ConfigOpt = None) -> None:
+    """Delete cached responses."""
+    from .llm.cache import Store
+
+    settings = settings_from(config)
+    out.print(f"deleted {Store(settings.db_path).clear(older_than_days)} cached responses")
+
+
+@app.callback(invoke_without_command=True)
+def _version(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False) -> None:
+    if version:
+        out.print(f"summarizer {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    try:
+        app()
+    except UserError as exc:
+        console.print(f"[red]error:[/] {escape(exc.render())}", highlight=False)
+        sys.exit(exc.exit_code)

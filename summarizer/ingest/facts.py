@@ -1,0 +1,92 @@
+"""Facts the tool establishes without a model, and the renderings the model must use.
+
+This module is the interface the pipeline and the checks rely on; ``establish_facts``
+is implemented with ``metadata.py`` (date, ordinal, convening body, kind, chair),
+``entities.py`` (people with titles, places; romanized surname-first with a surname
+reading table) and ``glossary.py`` (government terms, user-extensible).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from . import Document
+    from .glossary import Glossary
+
+
+@dataclass(frozen=True)
+class Rendering:
+    zh: str  # Simplified form, as in the analysis text
+    en: str  # the rendering to use
+    kind: str  # person | place | org | title | term
+    variants: tuple[str, ...] = ()  # other acceptable English renderings (for consistency checks)
+
+
+@dataclass
+class PersonFact:
+    name_zh: str  # Simplified
+    name_en: str  # surname first, e.g. "Xiang Henglin"
+    title_zh: str | None = None  # as written (Simplified), e.g. "县委副书记、县长"
+    title_en: str | None = None  # e.g. "Deputy Secretary of the County Party Committee and County Head"
+    role: str = "mentioned"  # chair | speaker | attendee | assignee | mentioned
+    sentence_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Facts:
+    date: str | None = None  # YYYY-MM-DD, or MM-DD when no year can be established
+    year: int | None = None  # year context used (from the date itself, a dateline or a publication stamp)
+    number: int | None = None  # meeting ordinal: 第87次 -> 87
+    body_zh: str | None = None  # convening body, e.g. 县政府, 区人民政府, 县委常委会
+    body_en: str | None = None  # e.g. "Luxi County People's Government"
+    kind: str = "other"  # schema.MeetingKind
+    chair: PersonFact | None = None
+    people: list[PersonFact] = field(default_factory=list)
+    places: list[Rendering] = field(default_factory=list)
+    terms: list[Rendering] = field(default_factory=list)  # glossary entries found in the report
+
+    def renderings(self) -> list[Rendering]:
+        """Everything the model should render a fixed way, longest Chinese first."""
+        out: dict[str, Rendering] = {}
+        for person in self.people:
+            out.setdefault(person.name_zh, Rendering(person.name_zh, person.name_en, "person"))
+        for r in [*self.places, *self.terms]:
+            out.setdefault(r.zh, r)
+        return sorted(out.values(), key=lambda r: (-len(r.zh), r.zh))
+
+    def annotate(self, text: str) -> str:
+        """``text`` with ``[English]`` after each rendered term: 泸溪县 -> 泸溪县[Luxi County].
+
+        Longest match wins and matches never overlap, so 泸溪县 is annotated once, not
+        also as 泸溪.
+        """
+        renderings = self.renderings()
+        if not renderings:
+            return text
+        by_zh = {r.zh: r.en for r in renderings}
+        pattern = re.compile("|".join(re.escape(r.zh) for r in renderings))
+        return pattern.sub(lambda m: f"{m.group(0)}[{by_zh[m.group(0)]}]", text)
+
+
+def establish_facts(doc: "Document", glossary: "Glossary | None" = None) -> Facts:
+    """All facts for ``doc``. Chinese documents only; English documents get empty facts."""
+    from .entities import find_people, find_places
+    from .glossary import Glossary
+    from .metadata import meeting_metadata
+
+    if not doc.is_chinese:
+        return Facts()
+    glossary = glossary or Glossary.load()
+    facts = meeting_metadata(doc, glossary)
+    facts.people = find_people(doc, glossary, chair=facts.chair)
+    if facts.chair is not None:
+        for person in facts.people:
+            if person.name_zh == facts.chair.name_zh:
+                person.role = "chair"
+                facts.chair = person
+    facts.places = find_places(doc, glossary)
+    facts.terms = glossary.find(" ".join(s.simplified for s in doc.sentences))
+    return facts

@@ -1,0 +1,51 @@
+"""LLM access: one OpenAI-compatible client; the embedded model is just a local endpoint."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from ..config import EMBEDDED, Settings
+from ..schema import ModelRef
+from .cache import Store
+from .client import LLM, Budget, Endpoint, Mode
+from .local import EmbeddedServer
+
+log = logging.getLogger(__name__)
+
+
+def model_ref(settings: Settings) -> ModelRef:
+    return ModelRef(name=settings.model_name, endpoint=settings.base_url if not settings.is_embedded else EMBEDDED)
+
+
+def budget(settings: Settings) -> Budget:
+    return Budget(timeout=settings.timeout, max_attempts=settings.max_attempts,
+                  max_retry_seconds=settings.max_retry_seconds)
+
+
+@contextlib.asynccontextmanager
+async def connect(settings: Settings, *, limiter=None, on_retry=None) -> AsyncIterator[LLM]:
+    """An :class:`LLM` for the configured endpoint; starts (and stops) the embedded server if needed."""
+    store = Store(settings.db_path)  # also remembers what each endpoint supports, even with --no-cache
+    server = None
+    try:
+        if settings.is_embedded:
+            server = EmbeddedServer(settings)
+            base_url = server.start()
+            # llama.cpp answers json_schema with HTTP 500; its json_object takes a schema (grammar)
+            endpoint = Endpoint(base_url=base_url, model=settings.model_name, name=EMBEDDED,
+                                preferred_mode=Mode.JSON_OBJECT)
+        else:
+            key = settings.api_key.get_secret_value() if settings.api_key else None
+            endpoint = Endpoint(base_url=settings.base_url, model=settings.model_name, name=settings.base_url,
+                                api_key=key)
+        llm = LLM(endpoint, store, budget(settings), use_cache=settings.use_cache, limiter=limiter,
+                  on_retry=on_retry)
+        try:
+            yield llm
+        finally:
+            await llm.aclose()
+    finally:
+        if server is not None:
+            server.stop()

@@ -1,0 +1,111 @@
+"""SQLite store: the response cache and what each endpoint+model supports.
+
+One database file per cache directory, in WAL mode so several processes can read and
+write it at once (each connection waits up to 30 s for a lock instead of failing).
+Keys never contain the API key; values are model outputs that already validated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS responses (
+        key TEXT PRIMARY KEY,
+        created REAL NOT NULL,
+        endpoint TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        step TEXT NOT NULL,
+        content TEXT NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        seconds REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS capabilities (
+        endpoint TEXT NOT NULL,
+        model TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        updated REAL NOT NULL,
+        PRIMARY KEY (endpoint, model)
+    )""",
+]
+
+
+def cache_key(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Cached:
+    content: str
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._conn() as conn:
+            for statement in _SCHEMA:
+                conn.execute(statement)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    # ---- responses
+    def get(self, key: str) -> Cached | None:
+        row = self._conn().execute(
+            "SELECT content, prompt_tokens, completion_tokens, seconds FROM responses WHERE key = ?", (key,)
+        ).fetchone()
+        return Cached(*row) if row else None
+
+    def put(self, key: str, *, endpoint: str, model: str, prompt: str, step: str, content: str,
+            prompt_tokens: int, completion_tokens: int, seconds: float) -> None:
+        self._conn().execute(
+            "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, time.time(), endpoint, model, prompt, step, content, prompt_tokens, completion_tokens, seconds),
+        )
+
+    def stats(self) -> list[tuple]:
+        return self._conn().execute(
+            "SELECT endpoint, model, prompt, step, COUNT(*), SUM(prompt_tokens), SUM(completion_tokens) "
+            "FROM responses GROUP BY endpoint, model, prompt, step ORDER BY endpoint, model, prompt, step"
+        ).fetchall()
+
+    def clear(self, older_than_days: float | None = None) -> int:
+        if older_than_days is None:
+            cur = self._conn().execute("DELETE FROM responses")
+        else:
+            cur = self._conn().execute("DELETE FROM responses WHERE created < ?",
+                                       (time.time() - older_than_days * 86400,))
+        return cur.rowcount
+
+    # ---- structured-output capability per endpoint+model
+    def mode(self, endpoint: str, model: str) -> str | None:
+        row = self._conn().execute(
+            "SELECT mode FROM capabilities WHERE endpoint = ? AND model = ?", (endpoint, model)
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_mode(self, endpoint: str, model: str, mode: str) -> None:
+        self._conn().execute(
+            "INSERT OR REPLACE INTO capabilities VALUES (?, ?, ?, ?)", (endpoint, model, mode, time.time())
+        )

@@ -1,0 +1,441 @@
+"""The one seam to a model: an OpenAI-compatible chat-completions endpoint.
+
+- The openai SDK sends requests (its own retries off); tenacity retries transient
+  failures (429 honouring Retry-After, 5xx, timeouts, connection errors, empty replies)
+  with exponential backoff and jitter, within a per-call attempt and time budget.
+- Structured output strategies are a table (:data:`MODES`), tried in order
+  json_schema -> json_object (+ llama.cpp's ``schema`` extension) -> schema in the prompt
+  with JSON taken from the reply; the first that works is remembered per endpoint+model.
+- Replies are validated with pydantic; an invalid reply is re-asked once with the errors.
+- ``<think>...</think>`` preambles are stripped. A reply cut off by ``max_tokens`` is
+  retried once with twice the budget, then reported as :class:`Truncated`.
+- Validated replies are cached in SQLite, keyed on everything that changes the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable
+
+import openai
+from openai.lib._pydantic import to_strict_json_schema
+from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity.wait import wait_base, wait_random_exponential
+
+from ..chunk import count_tokens
+from ..errors import ModelError
+from .cache import Store, cache_key
+
+log = logging.getLogger(__name__)
+
+
+class Mode(str, Enum):
+    JSON_SCHEMA = "json_schema"
+    JSON_OBJECT = "json_object"
+    PROMPTED = "prompted"
+
+
+MODES = [Mode.JSON_SCHEMA, Mode.JSON_OBJECT, Mode.PROMPTED]
+
+_SCHEMA_NOTE = (
+    "Reply with one JSON object and nothing else. It must validate against this JSON Schema:\n{schema}"
+)
+
+
+def response_format(mode: Mode, output: type[BaseModel]) -> dict | None:
+    """The ``response_format`` request field for each strategy (None: not sent)."""
+    if mode is Mode.JSON_SCHEMA:
+        return {"type": "json_schema",
+                "json_schema": {"name": output.__name__, "schema": to_strict_json_schema(output), "strict": True}}
+    if mode is Mode.JSON_OBJECT:
+        return {"type": "json_object", "schema": output.model_json_schema()}
+    return None
+
+
+def schema_in_prompt(mode: Mode) -> bool:
+    return mode is not Mode.JSON_SCHEMA
+
+
+# ------------------------------------------------------------------ errors
+class EmptyReply(Exception):
+    """The endpoint answered 200 with no content (a glitch worth retrying)."""
+
+
+class Truncated(ModelError):
+    """The reply hit ``max_tokens`` even with a doubled budget: split the input."""
+
+    def __init__(self, message: str):
+        super().__init__(message, kind="truncated")
+
+
+class Unsupported(Exception):
+    """The endpoint rejected a structured-output strategy."""
+
+
+_REJECTION = re.compile(r"response_format|json_schema|json_object|schema|grammar|structured", re.IGNORECASE)
+
+
+def _is_rejection(exc: Exception) -> bool:
+    if not isinstance(exc, openai.APIStatusError):
+        return False
+    if exc.status_code in (400, 404, 415, 422, 501):
+        return True
+    return exc.status_code >= 500 and bool(_REJECTION.search(str(exc.message)))
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, (openai.APIConnectionError, EmptyReply)):
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        if _is_rejection(exc):
+            return False
+        return exc.status_code in (408, 409, 425, 429) or exc.status_code >= 500
+    return False
+
+
+def retry_after(exc: BaseException | None) -> float | None:
+    """Seconds the server asked us to wait (Retry-After / retry-after-ms), if it did."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    headers = response.headers
+    if ms := headers.get("retry-after-ms"):
+        try:
+            return max(float(ms) / 1000, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(when.timestamp() - time.time(), 0.0) if when else None
+
+
+class wait_retry_after(wait_base):
+    """Honour the server's Retry-After (capped); otherwise the fallback backoff."""
+
+    def __init__(self, fallback: wait_base, cap: float):
+        self.fallback = fallback
+        self.cap = cap
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        asked = retry_after(exc)
+        return min(asked, self.cap) if asked is not None else self.fallback(retry_state)
+
+
+# ------------------------------------------------------------------ reply parsing
+_THINK = re.compile(r"<think>.*?</think>\s*|^.*?</think>\s*", re.DOTALL)
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+
+
+def strip_think(text: str) -> str:
+    return _THINK.sub("", text, count=1) if "</think>" in text else text
+
+
+def extract_json(text: str) -> str:
+    """The JSON object in a reply: the whole reply, a fenced block, or the first {...}."""
+    text = strip_think(text).strip()
+    if text.startswith("{"):
+        return text
+    fenced = _FENCE.search(text)
+    if fenced and fenced.group(1).strip().startswith("{"):
+        return fenced.group(1).strip()
+    start = text.find("{")
+    if start >= 0:
+        try:
+            _, end = json.JSONDecoder().raw_decode(text, start)
+            return text[start:end]
+        except json.JSONDecodeError:
+            return text[start:]
+    return text
+
+
+# ------------------------------------------------------------------ the client
+@dataclass
+class Call:
+    """One structured request, independent of how it is sent (online or via a batch file)."""
+
+    step: str
+    messages: list[dict[str, str]]
+    output: type[BaseModel]
+    temperature: float = 0.0
+    max_tokens: int = 2048
+    prompt_ref: str = ""  # name@vN:sha256 — part of the cache key
+    epoch: int = 0  # repeats of the same call (eval --repeat) get their own cache entries
+    custom_id: str = ""
+
+
+@dataclass
+class Result:
+    value: BaseModel
+    content: str
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+    cached: bool
+    calls: int = 1  # HTTP calls that returned a reply (re-asks and bigger-budget retries add to it)
+    retries: int = 0
+
+
+@dataclass
+class Endpoint:
+    base_url: str  # where requests go
+    model: str
+    name: str  # how outputs and cache keys name it ('embedded' for the bundled model)
+    api_key: str | None = None
+    preferred_mode: Mode | None = None
+
+
+@dataclass
+class Budget:
+    timeout: float = 600.0
+    max_attempts: int = 6
+    max_retry_seconds: float = 300.0
+    backoff_max: float = 60.0
+
+
+@dataclass
+class Stats:
+    calls: int = 0
+    retries: int = 0
+    cache_hits: int = 0
+    reasks: int = 0
+    fallbacks: list[str] = field(default_factory=list)
+
+
+class LLM:
+    def __init__(self, endpoint: Endpoint, store: Store | None, budget: Budget | None = None,
+                 use_cache: bool = True, limiter: Any | None = None,
+                 on_retry: Callable[[str], None] | None = None):
+        self.endpoint = endpoint
+        self.store = store
+        self.budget = budget or Budget()
+        self.use_cache = use_cache and store is not None
+        self.limiter = limiter
+        self.on_retry = on_retry
+        self.stats = Stats()
+        self._client = openai.AsyncOpenAI(
+            base_url=endpoint.base_url,
+            api_key=endpoint.api_key or "not-needed",  # local servers ignore it; the SDK requires one
+            max_retries=0,  # one retry layer only: tenacity, below
+            timeout=self.budget.timeout,
+        )
+        self._mode_lock = asyncio.Lock()
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    # ---- structured-output mode memory
+    def _mode(self) -> Mode:
+        if self.store:
+            remembered = self.store.mode(self.endpoint.name, self.endpoint.model)
+            if remembered:
+                return Mode(remembered)
+        return self.endpoint.preferred_mode or MODES[0]
+
+    def _remember(self, mode: Mode) -> None:
+        if self.store:
+            self.store.set_mode(self.endpoint.name, self.endpoint.model, mode.value)
+
+    def key(self, call: Call, mode: Mode | None = None) -> str:
+        return cache_key({
+            "endpoint": self.endpoint.name, "model": self.endpoint.model, "prompt": call.prompt_ref,
+            "step": call.step, "messages": call.messages, "temperature": call.temperature,
+            "max_tokens": call.max_tokens, "output": call.output.model_json_schema(), "epoch": call.epoch,
+        })
+
+    # ---- public
+    def cached(self, call: Call) -> Result | None:
+        if not self.use_cache:
+            return None
+        hit = self.store.get(self.key(call))
+        if hit is None:
+            return None
+        try:
+            value = call.output.model_validate_json(hit.content)
+        except ValidationError:
+            return None  # the output model changed since: treat as a miss
+        self.stats.cache_hits += 1
+        return Result(value, hit.content, hit.prompt_tokens, hit.completion_tokens, 0.0, cached=True, calls=0)
+
+    async def run(self, call: Call) -> Result:
+        hit = self.cached(call)
+        if hit:
+            return hit
+        started = time.monotonic()
+        mode = self._mode()
+        while True:
+            try:
+                result = await self._run_mode(call, mode)
+                break
+            except Unsupported as exc:
+                position = MODES.index(mode)
+                if position + 1 >= len(MODES):
+                    raise ModelError(f"the endpoint rejected every structured-output strategy: {exc}",
+                                     kind="unsupported") from None
+                log.info("%s rejected %s (%s); falling back to %s", self.endpoint.name, mode.value, exc,
+                         MODES[position + 1].value)
+                self.stats.fallbacks.append(f"{mode.value}->{MODES[position + 1].value}")
+                mode = MODES[position + 1]
+        self._remember(mode)
+        result.seconds = round(time.monotonic() - started, 3)
+        if self.use_cache:
+            self.store.put(self.key(call), endpoint=self.endpoint.name, model=self.endpoint.model,
+                           prompt=call.prompt_ref, step=call.step, content=result.content,
+                           prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+                           seconds=result.seconds)
+        return result
+
+    # ---- one strategy: send, validate, re-ask once, widen max_tokens once
+    def build_messages(self, call: Call, mode: Mode) -> list[dict[str, str]]:
+        messages = [dict(m) for m in call.messages]
+        if schema_in_prompt(mode):
+            note = _SCHEMA_NOTE.format(schema=json.dumps(call.output.model_json_schema(), ensure_ascii=False))
+            if messages and messages[0]["role"] == "system":
+                messages[0]["content"] = f"{messages[0]['content']}\n\n{note}"
+            else:
+                messages.insert(0, {"role": "system", "content": note})
+        return messages
+
+    def request_body(self, call: Call, mode: Mode, messages: list[dict] | None = None,
+                     max_tokens: int | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.endpoint.model,
+            "messages": messages if messages is not None else self.build_messages(call, mode),
+            "temperature": call.temperature,
+            "max_tokens": max_tokens or call.max_tokens,
+        }
+        fmt = response_format(mode, call.output)
+        if fmt is not None:
+            body["response_format"] = fmt
+        return body
+
+    async def _run_mode(self, call: Call, mode: Mode) -> Result:
+        messages = self.build_messages(call, mode)
+        max_tokens = call.max_tokens
+        totals = Result(value=None, content="", prompt_tokens=0, completion_tokens=0, seconds=0.0, cached=False,
+                        calls=0)
+        widened = reasked = False
+        while True:
+            content, finish, usage, retries = await self._send(self.request_body(call, mode, messages, max_tokens))
+            totals.calls += 1
+            totals.retries += retries
+            totals.prompt_tokens += usage[0]
+            totals.completion_tokens += usage[1]
+            if finish == "length":
+                if not widened:
+                    widened = True
+                    max_tokens *= 2
+                    log.info("%s: reply cut at max_tokens; retrying with max_tokens=%d", call.step, max_tokens)
+                    continue
+                raise Truncated(f"{call.step}: reply still cut off at max_tokens={max_tokens}")
+            text = extract_json(content)
+            try:
+                totals.value = call.output.model_validate_json(text)
+                totals.content = totals.value.model_dump_json()
+                return totals
+            except ValidationError as exc:
+                if reasked:
+                    raise ModelError(f"{call.step}: reply does not fit the schema after a re-ask: "
+                                     f"{_short_errors(exc)}", kind="schema_violation") from None
+                reasked = True
+                self.stats.reasks += 1
+                log.info("%s: invalid reply (%s); re-asking once", call.step, _short_errors(exc))
+                messages = messages + [
+                    {"role": "assistant", "content": content},
+                    {"role": "user", "content": "That reply is not valid. Fix these errors and reply with the "
+                                                f"corrected JSON object only:\n{_short_errors(exc, 8)}"},
+                ]
+
+    async def _send(self, body: dict[str, Any]) -> tuple[str, str | None, tuple[int, int], int]:
+        attempts = 0
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.budget.max_attempts) | stop_after_delay(self.budget.max_retry_seconds),
+            wait=wait_retry_after(wait_random_exponential(multiplier=1, max=self.budget.backoff_max),
+                                  cap=self.budget.max_retry_seconds),
+            retry=retry_if_exception(is_transient),
+            before_sleep=self._before_sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    if self.limiter is not None:
+                        await self.limiter.acquire(body)
+                    try:
+                        response = await self._client.chat.completions.create(**body)
+                    except openai.APIStatusError as exc:
+                        if self.limiter is not None and exc.status_code == 429:
+                            self.limiter.throttled(retry_after(exc))
+                        if _is_rejection(exc) and "response_format" in body:
+                            raise Unsupported(f"HTTP {exc.status_code}: {_one_line(exc.message)}") from None
+                        raise
+                    if not response.choices:
+                        raise EmptyReply("reply has no choices")
+                    choice = response.choices[0]
+                    message = choice.message
+                    if getattr(message, "refusal", None):
+                        raise ModelError(f"the model refused: {_one_line(message.refusal)}", kind="refusal")
+                    content = message.content or ""
+                    if not content.strip() and choice.finish_reason != "length":
+                        raise EmptyReply("reply content is empty")
+                    usage = response.usage
+                    prompt_tokens = usage.prompt_tokens if usage else sum(count_tokens(m["content"])
+                                                                          for m in body["messages"])
+                    completion_tokens = usage.completion_tokens if usage else count_tokens(content)
+                    if self.limiter is not None:
+                        self.limiter.record(prompt_tokens + completion_tokens)
+                    self.stats.calls += 1
+                    return content, choice.finish_reason, (prompt_tokens, completion_tokens), attempts - 1
+        except openai.APIStatusError as exc:
+            raise ModelError(_describe(exc), kind=f"http_{exc.status_code}") from None
+        except openai.APIConnectionError as exc:
+            raise ModelError(f"cannot reach {self.endpoint.name}: {_one_line(str(exc))} "
+                             f"(after {attempts} attempts)", kind="connection") from None
+        except EmptyReply as exc:
+            raise ModelError(f"{exc} (after {attempts} attempts)", kind="empty_reply") from None
+        raise AssertionError("unreachable")
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        self.stats.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0
+        reason = _describe(exc) if isinstance(exc, openai.APIStatusError) else _one_line(str(exc))
+        log.warning("attempt %d failed (%s); retrying in %.1fs", state.attempt_number, reason, wait)
+        if self.on_retry:
+            self.on_retry(reason)
+
+
+def _one_line(text: str | None, limit: int = 200) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _describe(exc: openai.APIStatusError) -> str:
+    labels = {401: "authentication failed (check the API key)", 403: "permission denied", 404: "not found "
+              "(check the base URL and model name)", 429: "rate limited", 500: "server error",
+              502: "bad gateway", 503: "service unavailable", 504: "gateway timeout"}
+    label = labels.get(exc.status_code, "error")
+    return f"HTTP {exc.status_code} {label}: {_one_line(exc.message, 160)}"
+
+
+def _short_errors(exc: ValidationError, limit: int = 3) -> str:
+    parts = []
+    for err in exc.errors()[:limit]:
+        where = ".".join(str(p) for p in err["loc"]) or "(root)"
+        parts.append(f"{where}: {err['msg']}")
+    more = len(exc.errors()) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")

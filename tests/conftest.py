@@ -1,0 +1,60 @@
+"""Shared fixtures: an isolated cache/config per test, and a real local fake OpenAI server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from summarizer.config import load_settings
+
+from .fakeserver import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def seed(prefix: str) -> Path:
+    return next(p for p in SEED_FILES if p.name.startswith(prefix))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tiktoken_cache(tmp_path_factory):
+    # one seeded tiktoken vocabulary per test session (seeding is part of what is tested)
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(tmp_path_factory.mktemp("tiktoken")))
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """No test sees the user's config, cache, keys or endpoint."""
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL", "OPENAI_LOG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SUMMARIZER_CONFIG", str(tmp_path / "no-config.toml"))
+    return tmp_path
+
+
+@pytest.fixture
+def fake():
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def settings_for():
+    """Settings pointing at a fake server (flags win over everything)."""
+
+    def make(server: FakeOpenAI, **flags):
+        flags.setdefault("max_retry_seconds", 30)
+        return load_settings(None, base_url=server.base_url, model="fake-model", **flags)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
