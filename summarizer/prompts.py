@@ -41,7 +41,8 @@ _REF = re.compile(r"^(?P<name>[\w-]+)(?:@v?(?P<version>\d+))?$")
 class StepSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
-    output: str = Field(description="name of the output schema in generate.OUTPUTS")
+    output: Literal["translation", "summary", "tasks", "briefing"] = Field(
+        description="the step's output schema (generate.outputs.OUTPUTS)")
     temperature: float = 0.0
     max_tokens: int = 2048
     # chunk budget for this step's source text, in tokens; None = as much as the context allows
@@ -142,7 +143,7 @@ def parse_prompt(path: Path, lock: dict[str, str] | None = None) -> Prompt:
         raise UserError(
             f"prompt {ref} ({path}) was edited after its version was released (hash {sha[:12]} != locked {locked_sha[:12]})",
             hint=f"copy it to v{meta.version + 1}.md and bump 'version', or if v{meta.version} was never used, "
-            "run `summarizer prompts lock`",
+            f"run `summarizer prompts lock {ref}`",
         )
     return Prompt(meta=meta, sections=sections, sha256=sha, path=path, locked=bool(locked_sha))
 

@@ -15,10 +15,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, conlist, crea
 
 from ..schema import no_han
 
-ENGLISH_PATTERN = r'^[^"\\\x00-\x1f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]*$'
+_ENGLISH_CHARS = r'[^"\\\x00-\x1f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]'
+# llama.cpp's schema-to-grammar ignores minLength next to a pattern: the pattern itself says "non-empty"
+ENGLISH_PATTERN = rf"^{_ENGLISH_CHARS}+$"
+OPTIONAL_ENGLISH_PATTERN = rf"^{_ENGLISH_CHARS}*$"
 
-English = Annotated[str, Field(pattern=ENGLISH_PATTERN, min_length=1), AfterValidator(no_han)]
-OptionalEnglish = Annotated[str, Field(pattern=ENGLISH_PATTERN), AfterValidator(no_han)]
+English = Annotated[str, Field(pattern=ENGLISH_PATTERN), AfterValidator(no_han)]
+OptionalEnglish = Annotated[str, Field(pattern=OPTIONAL_ENGLISH_PATTERN), AfterValidator(no_han)]
 SentenceId = Annotated[int, Field(ge=1)]
 
 
@@ -44,9 +47,13 @@ def translation_for(count: int) -> type[Translation]:
     )
 
 
+def _exactly(item: type, count: int):
+    return (conlist(item, min_length=count, max_length=count), ...)
+
+
 class Point(_Out):
     text: English = Field(description="one or two English sentences")
-    sentences: list[SentenceId] = Field(description="ids of the source sentences this point rests on")
+    sentences: list[SentenceId] = Field(description="ids of the report sentences this point rests on")
 
 
 class Summary(_Out):
@@ -54,28 +61,41 @@ class Summary(_Out):
     points: list[Point]
 
 
-class ActionItem(_Out):
-    owner: OptionalEnglish = Field(description="who must act, in English; empty if the source names no one")
-    task: English = Field(description="what they must do, in English")
-    deadline: OptionalEnglish = Field(description="deadline or frequency as stated in the source; empty if none")
-    sentence: SentenceId = Field(description="id of the source sentence that assigns the task")
+def summary_for(topics: int) -> type[Summary]:
+    """One point per topic, in order."""
+    return create_model("Summary", __base__=Summary, points=_exactly(Point, topics))
 
 
-class Actions(_Out):
-    actions: list[ActionItem]
+class Task(_Out):
+    owner: OptionalEnglish = Field(description="who must act, in English; empty if the sentence names no one")
+    task: English = Field(description="what they must do, in one English sentence")
+    deadline: OptionalEnglish = Field(description="deadline or frequency the sentence states; empty if none")
+
+
+class Tasks(_Out):
+    tasks: list[Task]
+
+
+def tasks_for(count: int) -> type[Tasks]:
+    """One task per assignment sentence, in the order given."""
+    return create_model("Tasks", __base__=Tasks, tasks=_exactly(Task, count))
 
 
 class Briefing(_Out):
-    """The direct pipeline's one-step output: summary and actions together."""
+    """The direct pipeline's one-step output."""
 
     headline: English
     points: list[Point]
-    actions: list[ActionItem]
+    tasks: list[Task]
 
 
-OUTPUTS: dict[str, type[BaseModel]] = {
-    "translation": Translation,
-    "summary": Summary,
-    "actions": Actions,
-    "briefing": Briefing,
+def briefing_for(topics: int, tasks: int) -> type[Briefing]:
+    return create_model("Briefing", __base__=Briefing, points=_exactly(Point, topics), tasks=_exactly(Task, tasks))
+
+
+OUTPUTS = {
+    "translation": translation_for,
+    "summary": summary_for,
+    "tasks": tasks_for,
+    "briefing": briefing_for,
 }

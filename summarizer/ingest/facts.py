@@ -47,6 +47,9 @@ class Facts:
     people: list[PersonFact] = field(default_factory=list)
     places: list[Rendering] = field(default_factory=list)
     terms: list[Rendering] = field(default_factory=list)  # glossary entries found in the report
+    term: int | None = None  # the body's term: 区五届人民政府 -> 5
+    place: Rendering | None = None  # the place the report is about, e.g. 泸溪县 = Luxi County
+    meeting_zh: str | None = None  # the meeting as the report names it: 县政府第87次常务会议
 
     def renderings(self) -> list[Rendering]:
         """Everything the model should render a fixed way, longest Chinese first."""
@@ -61,14 +64,17 @@ class Facts:
         """``text`` with ``[English]`` after each rendered term: 泸溪县 -> 泸溪县[Luxi County].
 
         Longest match wins and matches never overlap, so 泸溪县 is annotated once, not
-        also as 泸溪.
+        also as 泸溪; a term already followed by an annotation is left as it is, so annotating
+        twice changes nothing.
         """
         renderings = self.renderings()
         if not renderings:
             return text
         by_zh = {r.zh: r.en for r in renderings}
-        pattern = re.compile("|".join(re.escape(r.zh) for r in renderings))
-        return pattern.sub(lambda m: f"{m.group(0)}[{by_zh[m.group(0)]}]", text)
+        terms = "|".join(re.escape(r.zh) for r in renderings)
+        # an already annotated term is matched whole and kept, so nothing inside it is annotated again
+        pattern = re.compile(rf"(?P<done>(?:{terms})\[[^\[\]]*\])|(?P<term>{terms})")
+        return pattern.sub(lambda m: m.group(0) if m.group("done") else f"{m.group(0)}[{by_zh[m.group(0)]}]", text)
 
 
 def establish_facts(doc: "Document", glossary: "Glossary | None" = None) -> Facts:
@@ -89,4 +95,15 @@ def establish_facts(doc: "Document", glossary: "Glossary | None" = None) -> Fact
                 facts.chair = person
     facts.places = find_places(doc, glossary)
     facts.terms = glossary.find(" ".join(s.simplified for s in doc.sentences))
+    if facts.body_zh and facts.body_en:  # 区人民政府 = Dongchuan District People's Government, not the generic term
+        facts.terms = [Rendering(facts.body_zh, facts.body_en, "org"),
+                       *(r for r in facts.terms if r.zh != facts.body_zh)]
+    # the titles of the people found, part by part (县委副书记、县长 -> 县委副书记, 县长)
+    known = {r.zh for r in facts.terms}
+    for person in facts.people:
+        for part in glossary.title_parts(person.title_zh or ""):
+            en = glossary.render_title(part)
+            if en and part not in known:
+                facts.terms.append(Rendering(part, en, "title"))
+                known.add(part)
     return facts

@@ -218,7 +218,7 @@ class Stats:
 class LLM:
     def __init__(self, endpoint: Endpoint, store: Store | None, budget: Budget | None = None,
                  use_cache: bool = True, limiter: Any | None = None,
-                 on_retry: Callable[[str], None] | None = None):
+                 on_retry: Callable[[str], None] | None = None, max_in_flight: int = 8):
         self.endpoint = endpoint
         self.store = store
         self.budget = budget or Budget()
@@ -232,7 +232,8 @@ class LLM:
             max_retries=0,  # one retry layer only: tenacity, below
             timeout=self.budget.timeout,
         )
-        self._mode_lock = asyncio.Lock()
+        # never more requests in flight than the endpoint serves at once (llama.cpp: one)
+        self._slots = asyncio.Semaphore(max(1, max_in_flight))
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -376,7 +377,8 @@ class LLM:
                     if self.limiter is not None:
                         await self.limiter.acquire(body)
                     try:
-                        response = await self._client.chat.completions.create(**body)
+                        async with self._slots:
+                            response = await self._client.chat.completions.create(**body)
                     except openai.APIStatusError as exc:
                         if self.limiter is not None and exc.status_code == 429:
                             self.limiter.throttled(retry_after(exc))

@@ -1,0 +1,290 @@
+"""Meeting metadata: date, ordinal, convening body, kind and chair.
+
+The meeting is read from the sentence that convenes it (…主持召开县政府第87次常务会议, 2月28日，
+山阳县召开…视频会议), falling back to the title. The body's English comes from
+``data/bodies.tsv`` and the place the report is about; the kind from ``data/meeting_kinds.tsv``.
+Chinese numerals are read with cn2an.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+import cn2an
+
+from .entities import find_chair, home_place, plausible_stem
+from .facts import Facts, Rendering
+from .glossary import levels, packaged_table
+from .romanize import known_places, romanize_place, romanize_stem
+from .script import to_simplified
+
+if TYPE_CHECKING:
+    from . import Document
+    from .glossary import Glossary
+
+_NUM = r"[0-9０-９一二三四五六七八九十百千零〇○两]+"
+_YEAR = r"\d{4}|[〇○零一二三四五六七八九]{4}"
+ORDINAL = re.compile(rf"(?:(?P<year>{_YEAR})\s*年度?\s*)?第\s*(?P<n>{_NUM})\s*次")
+TERM = re.compile(rf"(?P<n>{_NUM})\s*届")
+DATE = re.compile(
+    rf"(?:(?P<y>{_YEAR})\s*年\s*)?(?P<m>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月\s*"
+    rf"(?P<d>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*[日号](?P<dateline>讯|电)?"
+)
+# a publication stamp in the page around the report: "2021-01-09 20:06:31", "(发布于:2024-05-13 09:02)"
+STAMP = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)")
+STAMP_TIME = re.compile(r"\s*日?\s*\d{1,2}:\d{2}")
+STAMP_LABEL = re.compile(r"发布|发表|时间|日期|来源|更新|稿源")
+CONVENE = re.compile(r"(召开|举行|举办)了?")
+_CLAUSE_END = "，,。；;：:！？!?"
+_BODY_LEVELS = "省市州县区旗盟镇乡"
+
+
+def to_int(text: str) -> int | None:
+    """'二十六' -> 26, '一百零三' -> 103, '79' -> 79, '二〇二一' -> 2021; None if not a number."""
+    text = unicodedata.normalize("NFKC", text).replace("○", "〇")
+    try:
+        value = cn2an.cn2an(text, "smart")
+    except (ValueError, KeyError, IndexError):
+        return None
+    return int(value) if float(value).is_integer() else None
+
+
+def parse_ordinal(text: str) -> int | None:
+    """第87次 -> 87, 第二十六次 -> 26, 2018年第八次 -> 8, 五届人民政府第79次 -> 79."""
+    m = ORDINAL.search(text)
+    return to_int(m.group("n")) if m else None
+
+
+def ordinal_year(text: str) -> int | None:
+    """2018年第八次 -> 2018 (the year the meetings are counted in)."""
+    m = ORDINAL.search(text)
+    return to_int(m.group("year")) if m and m.group("year") else None
+
+
+def parse_term(text: str) -> int | None:
+    """区五届人民政府 -> 5, 十四届县委 -> 14."""
+    m = TERM.search(text)
+    return to_int(m.group("n")) if m else None
+
+
+# ------------------------------------------------------------------ dates
+@dataclass(frozen=True)
+class DateHit:
+    month: int
+    day: int
+    year: int | None
+    start: int
+    end: int
+    dateline: bool  # 1月9日讯: the date of the news item, not of the meeting
+
+
+def find_dates(text: str) -> list[DateHit]:
+    out = []
+    for m in DATE.finditer(text):
+        month, day = to_int(m.group("m")), to_int(m.group("d"))
+        year = to_int(m.group("y")) if m.group("y") else None
+        try:
+            dt.date(year or 2000, month or 0, day or 0)  # 2000 is a leap year: 2月29日 stays valid
+        except ValueError:
+            continue
+        out.append(DateHit(month, day, year, m.start(), m.end(), bool(m.group("dateline"))))
+    return out
+
+
+def format_date(month: int, day: int, year: int | None = None) -> str:
+    return f"{year:04d}-{month:02d}-{day:02d}" if year else f"{month:02d}-{day:02d}"
+
+
+def publication_date(original: str) -> dt.date | None:
+    """The first publication stamp of the page (a byline date with a time or a label)."""
+    for line in original.splitlines():
+        line = to_simplified(line)
+        for m in STAMP.finditer(line):
+            if STAMP_TIME.match(line, m.end()) or STAMP_LABEL.search(line, 0, m.start()):
+                try:
+                    return dt.date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+                except ValueError:
+                    continue
+    return None
+
+
+def year_for(month: int, day: int, published: dt.date) -> int:
+    """The year of a month-day that happened on or before ``published``."""
+    return published.year if (month, day) <= (published.month, published.day) else published.year - 1
+
+
+# ------------------------------------------------------------------ the meeting phrase
+@cache
+def _bodies() -> dict[str, str]:
+    rows = packaged_table("bodies.tsv", ("zh", "en", "note"))
+    return {r["zh"]: r["en"] for r in sorted(rows, key=lambda r: -len(r["zh"]))}
+
+
+@cache
+def _kinds() -> list[tuple[re.Pattern, str]]:
+    return [(re.compile(r["pattern"]), r["kind"]) for r in packaged_table("meeting_kinds.tsv", ("pattern", "kind", "note"))]
+
+
+@cache
+def _body_pattern(anchored: bool) -> re.Pattern:
+    orgs = "|".join(re.escape(o) for o in _bodies())
+    org = f"(?P<org>{orgs})" + ("?$" if anchored else "")
+    return re.compile(rf"(?P<level>[{_BODY_LEVELS}])(?:(?P<term>{_NUM})届)?{org}")
+
+
+@dataclass(frozen=True)
+class Body:
+    zh: str  # as written, without the term: 县政府, 区人民政府, 山阳县
+    level: str
+    org: str  # '' for a place alone (山阳县召开…)
+    stem: str | None  # the place written before the level, if any
+
+
+def _stem_before(text: str, pos: int) -> str | None:
+    for size in (4, 3):
+        stem = text[max(pos - size, 0):pos]
+        if len(stem) == size and stem in known_places():
+            return stem
+    stem = text[max(pos - 2, 0):pos]
+    return stem if len(stem) == 2 and plausible_stem(stem) else None
+
+
+def parse_body(pre: str, name: str) -> Body | None:
+    """The convening body in the meeting's name (召开县政府第87次…) or right before 召开
+    (区人民政府召开…, 山阳县召开…)."""
+    m = _body_pattern(False).search(name)
+    text = name
+    if m is None:
+        m = _body_pattern(True).search(pre)
+        text = pre
+    if m is None:
+        return None
+    stem = _stem_before(text, m.start())
+    org = m.group("org") or ""
+    if not org and not stem:
+        return None
+    zh = (stem or "") + m.group("level") + org
+    return Body(zh, m.group("level"), org, stem)
+
+
+def body_english(body: Body, place: tuple[str, str | None] | None, glossary: "Glossary") -> str:
+    """区人民政府 -> Dongchuan District People's Government when the report is about 东川区;
+    the place written in the body itself (山阳县, 泸溪县人民政府) comes first."""
+    if not body.org:
+        return romanize_place(body.zh, glossary)
+    stem = body.stem or (place[0] if place and place[1] == body.level else None)
+    level = levels()[body.level]
+    where = f"{romanize_stem(stem, glossary)} {level.adjective}" if stem else level.adjective
+    return _bodies()[body.org].format(place=where)
+
+
+def meeting_kind(text: str) -> str:
+    for pattern, kind in _kinds():
+        if pattern.search(text):
+            return kind
+    return "other"
+
+
+@dataclass(frozen=True)
+class Convening:
+    sentence_id: int
+    at: int  # where 召开 stands in the sentence
+    pre: str  # the clause before 召开
+    name: str  # the clause after it: 县政府第87次常务会议
+
+
+# "2018年第八次县委常委会会议于3月5日召开": the meeting named before 召开, then 于/在 ...
+_NAMED_BEFORE = re.compile(r"(?P<name>.*?(?:会议|会|学习))[于在].*$")
+
+
+def _convening(text: str, sid: int) -> Convening | None:
+    for m in CONVENE.finditer(text):
+        end = m.end()
+        while end < len(text) and text[end] not in _CLAUSE_END:
+            end += 1
+        start = m.start()
+        while start > 0 and text[start - 1] not in _CLAUSE_END:
+            start -= 1
+        pre, name = text[start:m.start()], text[m.end():end]
+        if re.search(r"会|学习", name):
+            return Convening(sid, m.start(), pre, name)
+        before = _NAMED_BEFORE.match(pre)
+        if before:
+            return Convening(sid, m.start(), "", before.group("name"))
+    return None
+
+
+def find_convening(doc: "Document") -> list[Convening]:
+    """Sentences that convene the meeting: body sentences first, then the title."""
+    body = [s for s in doc.sentences if s.text != doc.title]
+    title = [s for s in doc.sentences if s.text == doc.title]
+    found = []
+    for s in body[:6] + title:
+        c = _convening(s.simplified, s.id)
+        if c is not None:
+            found.append(c)
+    return found
+
+
+# ------------------------------------------------------------------ all together
+def meeting_date(doc: "Document", convening: list[Convening]) -> DateHit | None:
+    """The date in the convening sentence, nearest before 召开; else the first date (not a
+    dateline) in the first sentences."""
+    for c in convening:
+        hits = [d for d in find_dates(doc.sentences[c.sentence_id - 1].simplified) if not d.dateline]
+        before = [d for d in hits if d.start < c.at]
+        if before:
+            return before[-1]
+        if hits:
+            return hits[0]
+    for s in doc.sentences[:4]:
+        hits = [d for d in find_dates(s.simplified) if not d.dateline]
+        if hits:
+            return hits[0]
+    return None
+
+
+def meeting_metadata(doc: "Document", glossary: "Glossary") -> Facts:
+    facts = Facts()
+    convening = find_convening(doc)
+    body = None
+    for c in convening:  # the body sentence first, then the title fills what it left out
+        facts.meeting_zh = facts.meeting_zh or c.name
+        if facts.number is None:
+            facts.number = parse_ordinal(c.name) or parse_ordinal(c.pre)
+        body = body or parse_body(c.pre, c.name)
+        facts.term = facts.term or parse_term(c.name) or parse_term(c.pre)
+    place = home_place(doc, body.level if body else None, glossary)
+    if place is not None and place[1] is not None:
+        zh = place[0] + place[1]
+        facts.place = Rendering(zh, romanize_place(zh, glossary), "place")
+    if body is not None:
+        facts.body_zh = body.zh
+        facts.body_en = body_english(body, place, glossary)
+    if convening:
+        first = convening[0]
+        facts.kind = meeting_kind((body.zh if body else "") + first.name)
+        if facts.kind == "other" and len(convening) > 1:
+            facts.kind = meeting_kind("".join(c.name for c in convening))
+
+    hit = meeting_date(doc, convening)
+    published = publication_date(doc.original)
+    counted_in = next((y for c in convening if (y := ordinal_year(c.name) or ordinal_year(c.pre))), None)
+    if hit is not None:
+        if hit.year:
+            facts.year = hit.year
+        elif counted_in:
+            facts.year = counted_in
+        elif published:
+            facts.year = year_for(hit.month, hit.day, published)
+        facts.date = format_date(hit.month, hit.day, facts.year)
+    else:
+        facts.year = counted_in or (published.year if published else None)
+
+    facts.chair = find_chair(doc, glossary)
+    return facts
