@@ -208,11 +208,11 @@ def prompts_list() -> None:
     from .prompts import available, parse_prompt, prompts_dir, read_lock
 
     lock = read_lock(prompts_dir())
-    table = Table("prompt", "pipeline", "steps", "sha256", "locked", "description")
+    table = Table("prompt", "steps", "calls per report", "sha256", "locked", "description")
     for path in available():
         p = parse_prompt(path)
         state = "yes" if lock.get(p.ref) == p.sha256 else ("EDITED" if p.ref in lock else "no (draft)")
-        table.add_row(p.ref, p.meta.pipeline, ", ".join(s.name for s in p.meta.steps), p.sha256[:12], state,
+        table.add_row(p.ref, ", ".join(s.name for s in p.meta.steps), p.calls_when_fitting, p.sha256[:12], state,
                       " ".join(p.meta.description.split())[:60])
     out.print(table)
 

@@ -5,9 +5,8 @@ Front matter (validated, unknown keys are errors)::
     name: briefing
     version: 1
     description: ...
-    pipeline: translate_first        # which pipeline in generate.py runs the steps
-    steps:                           # in order; each is one call per chunk
-      - {name: translate, output: translation, temperature: 0, max_tokens: 4096}
+    steps:                           # run in order; ``output`` fixes each step's scope
+      - {name: summarize, output: point, temperature: 0, max_tokens: 512}
 
 The body holds ``## system`` (shared system message) and one ``## STEP`` section per step
 (the user message), rendered with Jinja2 (StrictUndefined). ``sha256`` is the hash of
@@ -29,7 +28,7 @@ from typing import Any, Literal
 
 import frontmatter
 import jinja2
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import UserError
 
@@ -38,11 +37,25 @@ _SECTION = re.compile(r"^## +([A-Za-z_][\w-]*) *$", re.MULTILINE)
 _REF = re.compile(r"^(?P<name>[\w-]+)(?:@v?(?P<version>\d+))?$")
 
 
+OutputName = Literal["translation", "headline", "point", "translated_point", "summary", "task", "translated_task",
+                     "tasks", "briefing"]
+
+
 class StepSpec(BaseModel):
+    """One declared step. Its ``output`` fixes its scope (see generate.outputs.OUTPUTS):
+
+    - ``sentences`` (translation): the report's sentences, in chunks of ``chunk_tokens``;
+    - ``report`` (summary, tasks, briefing): the whole report, one call unless it exceeds the context;
+    - ``opening`` (headline): the title and the first topic, one call;
+    - ``topic`` (point, translated_point): one call per topic;
+    - ``assignment`` (task, translated_task): one call per assignment sentence.
+    """
+
     model_config = ConfigDict(extra="forbid")
     name: str
-    output: Literal["translation", "summary", "tasks", "briefing"] = Field(
-        description="the step's output schema (generate.outputs.OUTPUTS)")
+    output: OutputName
+    reads: Literal["source", "english"] = Field(
+        default="source", description="the Chinese source, or the English of an earlier translation step")
     temperature: float = 0.0
     max_tokens: int = 2048
     # chunk budget for this step's source text, in tokens; None = as much as the context allows
@@ -54,9 +67,17 @@ class PromptMeta(BaseModel):
     name: str
     version: int
     description: str
-    pipeline: Literal["translate_first", "direct"]
     steps: list[StepSpec]
     reduce: StepSpec | None = Field(default=None, description="merges per-chunk summaries of a long report")
+
+    @model_validator(mode="after")
+    def _english_needs_translation(self) -> "PromptMeta":
+        translated = False
+        for step in self.steps:
+            if step.reads == "english" and not translated:
+                raise ValueError(f"step {step.name} reads the English, but no translation step comes before it")
+            translated = translated or step.output == "translation"
+        return self
 
 
 @dataclass(frozen=True)
@@ -74,6 +95,18 @@ class Prompt:
     @property
     def version(self) -> int:
         return self.meta.version
+
+    @property
+    def calls_when_fitting(self) -> str:
+        """How many calls a report that fits the context costs, as declared by the steps."""
+        from .generate.outputs import OUTPUTS
+
+        parts = []
+        for step in self.meta.steps:
+            scope = OUTPUTS[step.output][0]
+            parts.append({"report": "1", "opening": "1", "topic": "topics", "assignment": "assignments",
+                          "sentences": "chunks"}[scope])
+        return " + ".join(parts)
 
     @property
     def ref(self) -> str:

@@ -52,26 +52,46 @@ def report_lines(body: dict) -> list[tuple[int, str]]:
     return [(int(i), t) for i, t in LINE.findall(inside.group(1) if inside else user)]
 
 
+def _resolve(schema: dict, root: dict) -> dict:
+    while "$ref" in schema:
+        schema = root["$defs"][schema["$ref"].split("/")[-1]]
+    return schema
+
+
+def instance(schema: dict, root: dict, ids: list[int], name: str = "value", n: int = 0):
+    """A valid instance of a (pydantic-made) JSON schema, with English text and report sentence ids."""
+    schema = _resolve(schema, root)
+    if "anyOf" in schema:
+        return instance(next(s for s in schema["anyOf"] if s.get("type") != "null"), root, ids, name, n)
+    kind = schema.get("type")
+    if kind == "object":
+        return {key: instance(sub, root, ids, key, n) for key, sub in schema.get("properties", {}).items()}
+    if kind == "array":
+        count = schema.get("minItems", min(3, len(ids)) if name != "sentences" else 1)
+        count = min(count, schema.get("maxItems", count))
+        return [instance(schema["items"], root, ids, name, i) for i in range(count)]
+    if kind == "integer":
+        return ids[n % len(ids)] if name in ("id", "sentences", "sentence") else n + 1
+    if kind == "boolean":
+        return False
+    if name == "owner":
+        return "All departments"
+    if name == "deadline":
+        return ""
+    return f"English {name} {n + 1} about sentence {ids[n % len(ids)]}."
+
+
 def schema_responder(body: dict) -> str:
-    """A valid reply for any summarizer step, derived from the request itself."""
-    schema = _schema_of(body) or {}
-    props = schema.get("properties", {})
-    lines = report_lines(body)
-    ids = [i for i, _ in lines] or [1]
-    if "sentences" in props:  # translate
-        return json.dumps({"sentences": [{"id": i, "en": f"English of sentence {i}."} for i in ids]})
-    if "actions" in props and "points" in props:  # direct briefing
-        return json.dumps({"headline": "The county held a meeting.",
-                           "points": [{"text": f"Point about sentence {ids[0]}.", "sentences": [ids[0]]}],
-                           "actions": [{"owner": "All departments", "task": f"Carry out sentence {i}.",
-                                        "deadline": "", "sentence": i} for i in ids[:3]]})
-    if "actions" in props:
-        return json.dumps({"actions": [{"owner": "All departments", "task": f"Carry out sentence {i}.",
-                                        "deadline": "", "sentence": i} for i in ids[:3]]})
-    if "points" in props:
-        return json.dumps({"headline": "The county held a meeting.",
-                           "points": [{"text": f"Point about sentence {i}.", "sentences": [i]} for i in ids[:4]]})
-    return json.dumps({"answer": "ok"})
+    """A valid reply for any structured request, derived from the request's own schema."""
+    schema = _schema_of(body)
+    if schema is None:
+        return json.dumps({"answer": "ok"})
+    ids = [i for i, _ in report_lines(body)] or [1]
+    value = instance(schema, schema, ids)
+    if "sentences" in value and isinstance(value["sentences"], list) and value["sentences"] \
+            and isinstance(value["sentences"][0], dict):  # a translation: one item per sentence, in order
+        value["sentences"] = [{"id": i, "en": f"English of sentence {i}."} for i in ids[:len(value["sentences"])]]
+    return json.dumps(value)
 
 
 class _QuietServer(ThreadingHTTPServer):

@@ -1,23 +1,24 @@
-"""Generate: Document + Facts + Prompt -> Brief, following the prompt's declared steps.
+"""Generate: Document + Facts + Prompt -> Brief, running the prompt's declared steps in order.
 
 The tool reads the report's structure first (``ingest.structure``): its topics, and the
-sentences that assign tasks together with the actor each names. The model then does
-small bounded jobs whose shape is fixed by the schema (exact item counts):
+sentences that assign tasks with the actor each names. The model then does jobs whose
+size and shape the tool fixes. What a step reads and writes is declared in the prompt;
+its ``output`` fixes its scope (``generate.outputs.OUTPUTS``):
 
-- ``translate_first`` pipeline: ``translate`` (Chinese sentences -> English, one item per
-  sentence), ``summarize`` (one point per topic, from the English), ``actions`` (one
-  task per assignment sentence, from the English).
-- ``direct`` pipeline: one ``briefing`` step reads the numbered Chinese and writes the
-  points and tasks together.
+- ``sentences``: translate the report, ``chunk_tokens`` at a time, one item per sentence;
+- ``report``: the whole report in one call (cut at topic boundaries only when it exceeds
+  the model's context): a summary with one point per topic, one task per assignment;
+- ``opening``: a headline from the title and the first topic;
+- ``topic`` / ``assignment``: one small call per topic / per assignment sentence — the
+  bounded jobs a 1.5B model does reliably.
 
-Each step is one call when its input fits (the model's context, and the step's own
-``chunk_tokens`` if the prompt sets one); otherwise the input is cut at topic and
-sentence boundaries (map), and summary points are merged by the prompt's ``reduce`` step
-when there are too many. A chunk whose reply hits ``max_tokens`` twice is halved and redone.
+Whole-report steps on a long report are mapped over chunks; when more than
+``MAX_POINTS`` points result, the prompt's ``reduce`` step merges them. A chunk whose reply
+is cut off at ``max_tokens`` even with a doubled budget is halved and redone.
 
-Messages are laid out for prompt caching: the static system message, then the report,
-then the step's question, so the prefix repeats across steps and across reports.
-Evidence is always filled in by the tool from sentence ids: it is verbatim by construction.
+Messages are laid out for prompt caching: the static system message, then the report
+part, then the step's question. Evidence is always filled in by the tool from sentence
+ids, so it is verbatim by construction; owners are quoted from the source by the tool.
 """
 
 from __future__ import annotations
@@ -32,17 +33,30 @@ from ..chunk import Chunk, count_tokens, plan_chunks, split_in_half
 from ..errors import InputError
 from ..ingest import Document
 from ..ingest.facts import Facts
+from ..ingest.script import to_simplified
 from ..ingest.structure import MAX_ASSIGNMENTS, MAX_TOPICS, Assignment, Topic, assignments, topics
 from ..llm.client import Call, Result, Truncated
 from ..prompts import Prompt, StepSpec
 from ..schema import (Action, Brief, Check, Deadline, Meeting, ModelRef, Person, PromptRef, Source,
                       SummaryItem, Usage)
 from .deadlines import find_deadline
-from .outputs import OUTPUTS, Point, Summary, Task
+from .outputs import OUTPUTS, Point, Summary
 
 # o200k counts differ from the serving model's tokenizer; leave room for that
 TOKENIZER_MARGIN = 1.25
 MAX_POINTS = 10
+
+
+async def gather_all(coros) -> list:
+    """Like asyncio.gather, but the first failure cancels the rest (no calls on a closed client)."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 class Runner(Protocol):
@@ -51,7 +65,7 @@ class Runner(Protocol):
 
 @dataclass
 class Run:
-    """One report on its way through the pipeline."""
+    """One report on its way through the steps, and what they have produced so far."""
 
     doc: Document
     facts: Facts
@@ -62,7 +76,10 @@ class Run:
     epoch: int = 0
     topics: list[Topic] = field(default_factory=list)
     assignments: list[Assignment] = field(default_factory=list)
-    english: dict[int, str] = field(default_factory=dict)  # sentence id -> English (translate_first)
+    english: dict[int, str] = field(default_factory=dict)  # sentence id -> English, from a translation step
+    headline: str = ""
+    points: list[tuple[Topic, Point]] = field(default_factory=list)
+    tasks: list[tuple[Assignment, object]] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     checks: list[Check] = field(default_factory=list)
 
@@ -76,14 +93,31 @@ class Run:
     def english_line(self, sid: int) -> str:
         return f"[{sid}] {self.english.get(sid) or self.doc.sentence(sid).text}"
 
+    def line_for(self, step: StepSpec) -> Callable[[int], str]:
+        if step.reads == "english" or not self.doc.is_chinese:
+            return self.english_line
+        return self.source_line
+
+    def owner_english(self, a: Assignment) -> str | None:
+        """The tool's own English for an assignment's actor, when the facts cover all of it."""
+        if not a.actor_zh:
+            return None
+        actor = to_simplified(a.actor_zh)
+        for person in self.facts.people:
+            if person.name_zh == a.person and person.name_zh in actor:
+                rest = actor.replace(person.name_zh, "")
+                if not rest or (person.title_zh and to_simplified(rest) in to_simplified(person.title_zh)):
+                    return f"{person.name_en}, {person.title_en}" if person.title_en else person.name_en
+        rendering = next((r.en for r in self.facts.renderings() if r.zh == actor), None)
+        return rendering
+
     def owner_hint(self, a: Assignment) -> str:
+        """'Owner named in the source: 全县各级各部门 = all levels and departments of the county'."""
         if not a.actor_zh:
             return ""
-        actor = self.doc.simplified_of(a.actor_zh) if a.actor_zh not in self.doc.text else a.actor_zh
-        from ..ingest.script import to_simplified
-
-        actor = to_simplified(actor)
-        return f"(owner named in the source: {self.facts.annotate(actor) if self.grounding else actor}) "
+        actor = to_simplified(a.actor_zh)
+        english = self.owner_english(a) if self.grounding else None
+        return f"Owner named in the source: {actor}" + (f" = {english}" if english else "")
 
     def renderings(self, ids: Sequence[int]) -> list[dict[str, str]]:
         if not self.grounding:
@@ -93,7 +127,7 @@ class Run:
 
     def facts_context(self) -> dict:
         if not self.grounding:
-            return {}
+            return dict.fromkeys(("date", "number", "body_en", "kind", "chair"))
         f, chair = self.facts, self.facts.chair
         return {"date": f.date, "number": f.number, "body_en": f.body_en, "kind": f.kind,
                 "chair": (f"{chair.name_en}, {chair.title_en}" if chair.title_en else chair.name_en) if chair else None}
@@ -107,6 +141,10 @@ class Run:
             prompt_ref=f"{self.prompt.ref}:{self.prompt.sha256}", epoch=self.epoch,
             custom_id=f"{self.doc.sha256[:16]}-{step.name}-{part}",
         )
+
+    def render(self, step: StepSpec, **context) -> str:
+        context.setdefault("facts", self.facts_context())
+        return self.prompt.render(step.name, **context)
 
     async def send(self, call: Call) -> Result:
         result = await self.runner.run(call)
@@ -126,7 +164,14 @@ class Run:
                              hint="raise context_tokens, or use a prompt with a smaller max_tokens")
         return budget
 
-    async def map(self, step: StepSpec, chunks: list[Chunk], make: Callable[[Chunk], Call],
+    def chunks(self, step: StepSpec, ids: list[int], line: Callable[[int], str],
+               starts: Callable[[int], bool]) -> tuple[list[Chunk], Callable[[int], int]]:
+        def cost(i: int) -> int:
+            return count_tokens(line(i)) + 1
+
+        return plan_chunks(ids, [cost(i) for i in ids], [starts(i) for i in ids], self.budget(step)), cost
+
+    async def map(self, chunks: list[Chunk], make: Callable[[Chunk], Call],
                   cost: Callable[[int], int]) -> list[tuple[Chunk, Result]]:
         """One call per chunk; a chunk whose reply is truncated even with a doubled budget is halved."""
 
@@ -139,162 +184,200 @@ class Run:
                     raise
                 return [pair for half in halves for pair in await one(half)]
 
-        results = await asyncio.gather(*(one(c) for c in chunks))
+        results = await gather_all(one(c) for c in chunks)
         return [pair for part in results for pair in part]
 
 
-def _ids_chunks(run: Run, step: StepSpec, ids: list[int], line: Callable[[int], str],
-                starts: Callable[[int], bool]) -> tuple[list[Chunk], Callable[[int], int]]:
-    def cost(i: int) -> int:
-        return count_tokens(line(i)) + 1
-
-    costs = [cost(i) for i in ids]
-    return plan_chunks(ids, costs, [starts(i) for i in ids], run.budget(step)), cost
+def _topics_in(run: Run, ids: Sequence[int]) -> list[Topic]:
+    """The topics (or parts of topics) some sentence ids cover, in order."""
+    wanted = set(ids)
+    return [Topic([i for i in t.ids if i in wanted]) for t in run.topics if wanted.intersection(t.ids)]
 
 
-def _topic_block(run: Run, topic_list: list[Topic], ids: set[int], line: Callable[[int], str]) -> str:
+def _topic_block(topic_list: list[Topic], line: Callable[[int], str]) -> str:
     parts = []
     for n, topic in enumerate(topic_list, 1):
-        members = [i for i in topic.ids if i in ids]
-        parts.append(f"Topic {n} (sentences {members[0]}-{members[-1]}):")
-        parts += [line(i) for i in members]
+        parts.append(f"Topic {n} (sentences {topic.first}-{topic.last}):")
+        parts += [line(i) for i in topic.ids]
     return "\n".join(parts)
-
-
-def _topics_in(run: Run, chunk: Chunk) -> list[Topic]:
-    """The topics (or parts of topics) a chunk of sentence ids covers, in order."""
-    ids = set(chunk.ids)
-    return [Topic([i for i in t.ids if i in ids]) for t in run.topics if ids.intersection(t.ids)]
-
-
-# ------------------------------------------------------------------ steps
-async def _translate(run: Run, step: StepSpec) -> None:
-    ids = [s.id for s in run.doc.sentences]
-    chunks, cost = _ids_chunks(run, step, ids, run.source_line, lambda i: run.doc.sentence(i).heading)
-
-    def make(chunk: Chunk) -> Call:
-        block = "\n".join(run.source_line(i) for i in chunk.ids)
-        user = run.prompt.render(step.name, sentences=block, count=len(chunk.ids), first=chunk.ids[0],
-                                 last=chunk.ids[-1], renderings=run.renderings(chunk.ids), facts=run.facts_context())
-        return run.call(step, user, OUTPUTS[step.output](len(chunk.ids)), f"{chunk.ids[0]}-{chunk.ids[-1]}")
-
-    for chunk, result in await run.map(step, chunks, make, cost):
-        items = result.value.sentences
-        by_id = {item.id: item.en for item in items if item.id in chunk.ids}
-        # the count is enforced; when the model garbles ids, fall back to position
-        for position, sid in enumerate(chunk.ids):
-            run.english[sid] = by_id.get(sid) or items[position].en
-
-
-def _topic_chunks(run: Run, step: StepSpec, line: Callable[[int], str]) -> tuple[list[Chunk], Callable]:
-    ids = [i for t in run.topics for i in t.ids]
-    firsts = {t.first for t in run.topics}
-    return _ids_chunks(run, step, ids, line, lambda i: i in firsts)
-
-
-async def _summarize(run: Run, step: StepSpec, line: Callable[[int], str]) -> tuple[str, list[tuple[Topic, Point]]]:
-    chunks, cost = _topic_chunks(run, step, line)
-
-    def make(chunk: Chunk) -> Call:
-        covered = _topics_in(run, chunk)
-        user = run.prompt.render(step.name, sentences=_topic_block(run, covered, set(chunk.ids), line),
-                                 topics=len(covered), renderings=run.renderings(chunk.ids), facts=run.facts_context())
-        return run.call(step, user, OUTPUTS[step.output](len(covered)), f"{chunk.ids[0]}-{chunk.ids[-1]}")
-
-    headline, points = "", []
-    for chunk, result in await run.map(step, chunks, make, cost):
-        headline = headline or result.value.headline
-        points += list(zip(_topics_in(run, chunk), result.value.points))
-    return headline, points
 
 
 def _assignment_block(run: Run, items: list[Assignment], line: Callable[[int], str]) -> str:
     out = []
     for a in items:
-        text = line(a.sentence)
-        tag = f"[{a.sentence}] "
-        out.append(tag + run.owner_hint(a) + text[len(tag):])
+        out.append(line(a.sentence))
+        if a.actor_zh:
+            out.append(f"    ({run.owner_hint(a)})")
     return "\n".join(out)
 
 
-async def _tasks(run: Run, step: StepSpec, line: Callable[[int], str]) -> list[tuple[Assignment, Task]]:
-    if not run.assignments:
-        return []
-    by_id = {a.sentence: a for a in run.assignments}
-    ids = list(by_id)
-    chunks, cost = _ids_chunks(run, step, ids, lambda i: run.owner_hint(by_id[i]) + line(i), lambda i: False)
+# ------------------------------------------------------------------ one function per scope
+async def _sentences(run: Run, step: StepSpec, factory) -> None:
+    """Translate the report, chunk by chunk, one item per sentence."""
+    line = run.source_line
+    ids = [s.id for s in run.doc.sentences]
+    chunks, cost = run.chunks(step, ids, line, lambda i: run.doc.sentence(i).heading)
 
     def make(chunk: Chunk) -> Call:
-        items = [by_id[i] for i in chunk.ids]
-        user = run.prompt.render(step.name, sentences=_assignment_block(run, items, line), count=len(items),
-                                 renderings=run.renderings(chunk.ids), facts=run.facts_context())
-        return run.call(step, user, OUTPUTS[step.output](len(items)), f"{chunk.ids[0]}-{chunk.ids[-1]}")
+        user = run.render(step, sentences="\n".join(line(i) for i in chunk.ids), count=len(chunk.ids),
+                          first=chunk.ids[0], last=chunk.ids[-1], renderings=run.renderings(chunk.ids))
+        return run.call(step, user, factory(len(chunk.ids)), f"{chunk.ids[0]}-{chunk.ids[-1]}")
 
-    out = []
-    for chunk, result in await run.map(step, chunks, make, cost):
-        out += list(zip((by_id[i] for i in chunk.ids), result.value.tasks))
-    return out
+    for chunk, result in await run.map(chunks, make, cost):
+        items = result.value.sentences
+        by_id = {item.id: item.en for item in items if item.id in chunk.ids}
+        for position, sid in enumerate(chunk.ids):  # count is enforced; garbled ids fall back to position
+            run.english[sid] = by_id.get(sid) or items[position].en
 
 
-async def _briefing(run: Run, step: StepSpec) -> tuple[str, list[tuple[Topic, Point]], list[tuple[Assignment, Task]]]:
-    """The direct pipeline: points and tasks from the Chinese in one call per chunk."""
-    line = run.source_line if run.doc.is_chinese else run.english_line
-    chunks, cost = _topic_chunks(run, step, line)
+async def _report(run: Run, step: StepSpec, factory) -> None:
+    """Whole-report steps (summary / tasks / briefing): one call per chunk of topics."""
+    line = run.line_for(step)
     by_id = {a.sentence: a for a in run.assignments}
+    ids = [i for t in run.topics for i in t.ids]
+    if step.output == "tasks":
+        ids = list(by_id)
+        if not ids:
+            return
+    firsts = {t.first for t in run.topics}
+    if step.output == "tasks":
+        chunks, cost = run.chunks(step, ids, lambda i: line(i) + run.owner_hint(by_id[i]), lambda i: False)
+    else:
+        chunks, cost = run.chunks(step, ids, line, lambda i: i in firsts)
 
     def make(chunk: Chunk) -> Call:
-        covered = _topics_in(run, chunk)
+        covered = _topics_in(run, chunk.ids)
         items = [by_id[i] for i in chunk.ids if i in by_id]
-        user = run.prompt.render(step.name, sentences=_topic_block(run, covered, set(chunk.ids), line),
-                                 topics=len(covered), assignments=_assignment_block(run, items, line),
-                                 count=len(items), renderings=run.renderings(chunk.ids), facts=run.facts_context())
-        return run.call(step, user, OUTPUTS[step.output](len(covered), len(items)), f"{chunk.ids[0]}-{chunk.ids[-1]}")
+        if step.output == "summary":
+            output = factory(len(covered))
+        elif step.output == "tasks":
+            output = factory(len(items))
+        else:
+            output = factory(len(covered), len(items))
+        user = run.render(step, sentences=_topic_block(covered, line) if step.output != "tasks" else
+                          _assignment_block(run, items, line), topics=len(covered),
+                          assignments=_assignment_block(run, items, line), count=len(items),
+                          renderings=run.renderings(chunk.ids))
+        return run.call(step, user, output, f"{chunk.ids[0]}-{chunk.ids[-1]}")
 
-    headline, points, tasks = "", [], []
-    for chunk, result in await run.map(step, chunks, make, cost):
-        headline = headline or result.value.headline
-        points += list(zip(_topics_in(run, chunk), result.value.points))
-        tasks += list(zip((by_id[i] for i in chunk.ids if i in by_id), result.value.tasks))
-    return headline, points, tasks
+    for chunk, result in await run.map(chunks, make, cost):
+        value = result.value
+        run.headline = run.headline or getattr(value, "headline", "")
+        if hasattr(value, "points"):
+            run.points += list(zip(_topics_in(run, chunk.ids), value.points))
+        if hasattr(value, "tasks"):
+            run.tasks += list(zip((by_id[i] for i in chunk.ids if i in by_id), value.tasks))
 
 
-async def _reduce(run: Run, headline: str, points: list[tuple[Topic, Point]]) -> tuple[str, list[tuple[Topic, Point]]]:
+async def _opening(run: Run, step: StepSpec, schema) -> None:
+    """A headline from the title line and the first topic."""
+    line = run.line_for(step)
+    ids = [s.id for s in run.doc.sentences if s.text == run.doc.title]
+    if run.topics:
+        ids += run.topics[0].ids
+    ids = ids[:12]
+    user = run.render(step, sentences="\n".join(line(i) for i in ids), renderings=run.renderings(ids))
+    result = await run.send(run.call(step, user, schema, "opening"))
+    run.headline = result.value.headline
+
+
+async def _per_topic(run: Run, step: StepSpec, schema) -> None:
+    line = run.line_for(step)
+
+    async def one(n: int, topic: Topic) -> tuple[Topic, Point]:
+        budget = run.budget(step)
+        shown = [i for i in topic.ids]
+        while len(shown) > 1 and sum(count_tokens(line(i)) for i in shown) > budget:
+            shown = shown[:-1]  # an over-long topic: its opening sentences carry its point
+        user = run.render(step, sentences="\n".join(line(i) for i in shown), topic=n, topics=len(run.topics),
+                          first=shown[0], last=shown[-1], renderings=run.renderings(shown))
+        value = (await run.send(run.call(step, user, schema, f"topic{n}"))).value
+        return topic, Point(text=value.text, sentences=value.sentences)
+
+    run.points = await gather_all(one(n, t) for n, t in enumerate(run.topics, 1))
+
+
+async def _per_assignment(run: Run, step: StepSpec, schema) -> None:
+    line = run.line_for(step)
+
+    async def one(a: Assignment):
+        user = run.render(step, sentence=line(a.sentence), owner=run.owner_hint(a),
+                          renderings=run.renderings([a.sentence]))
+        return a, (await run.send(run.call(step, user, schema, f"s{a.sentence}"))).value
+
+    run.tasks = await gather_all(one(a) for a in run.assignments)
+
+
+SCOPES = {"sentences": _sentences, "report": _report, "opening": _opening, "topic": _per_topic,
+          "assignment": _per_assignment}
+
+
+async def _reduce(run: Run) -> None:
     """Merge the points of a long report (more than MAX_POINTS) with the prompt's reduce step."""
     step = run.prompt.meta.reduce
-    if len(points) <= MAX_POINTS or step is None:
-        return headline, points
+    if len(run.points) <= MAX_POINTS or step is None:
+        return
     listing = "\n".join(f"[P{n}] {p.text} (sentences: {', '.join(map(str, _point_ids(t, p)))})"
-                        for n, (t, p) in enumerate(points, 1))
-    user = run.prompt.render(step.name, points=listing, count=len(points), limit=MAX_POINTS,
-                             facts=run.facts_context())
+                        for n, (t, p) in enumerate(run.points, 1))
+    user = run.render(step, points=listing, count=len(run.points), limit=MAX_POINTS)
     merged: Summary = (await run.send(run.call(step, user, Summary, "all"))).value
-    everything = Topic(sorted({i for t, _ in points for i in t.ids}))
-    return merged.headline, [(everything, p) for p in merged.points[:MAX_POINTS]]
+    everything = Topic(sorted({i for t, _ in run.points for i in t.ids}))
+    run.headline = run.headline or merged.headline
+    run.points = [(everything, p) for p in merged.points[:MAX_POINTS]]
 
 
 # ------------------------------------------------------------------ assembly
+MAX_EVIDENCE = 3
+
+
 def _point_ids(topic: Topic, point: Point) -> list[int]:
-    """Cited ids inside the topic; the topic's opening sentence if the model cited none there."""
+    """Up to three cited ids inside the topic; the topic's opening sentence if none cited there."""
     inside = [i for i in dict.fromkeys(point.sentences) if i in topic.ids]
-    return inside or [topic.first]
+    return inside[:MAX_EVIDENCE] or [topic.first]
 
 
 def _clean(text: str) -> str:
+    """Whitespace normalised; stray [rendering] brackets the model copied from the input removed."""
+    text = re.sub(r"\s*\[[^\]]{1,80}\]", lambda m: "" if _copied_annotation(m.group(0)) else m.group(0), text)
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _deadline(run: Run, task: Task, sentence_zh: str) -> Deadline | None:
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)'][.!?])\s+(?=[A-Z])")
+
+
+def _two_sentences(text: str, limit: int = 320) -> str:
+    """A summary point is one or two sentences; small models run on, so longer text is cut there."""
+    if len(text) <= limit:
+        return text
+    parts = _SENTENCE_END.split(text)
+    return " ".join(parts[:2])
+
+
+def _copied_annotation(bracketed: str) -> bool:
+    return not re.search(r"\d", bracketed)  # [Luxi County] is an echo of our annotation; [1] is not ours
+
+
+_DATEISH = re.compile(r"\d|\b(january|february|march|april|may|june|july|august|september|october|november|"
+                     r"december)\b", re.IGNORECASE)
+
+
+def _deadline(run: Run, task, sentence_zh: str, where: str) -> Deadline | None:
+    """The source's deadline, in the tool's words; the model's only when dateless (e.g. 'immediately')."""
     stated = find_deadline(sentence_zh, run.facts.year)
-    text = _clean(task.deadline)
-    if not text and stated is None:
+    if stated is not None:
+        return Deadline(text_en=stated.text_en, date=stated.date, recurrence=stated.recurrence)
+    text = _clean(getattr(task, "deadline", "") or "")
+    if not text:
         return None
-    if not text:  # stated in the source, left out by the model: render it from the source
-        text = f"by {stated.date or stated.month_day}" if (stated.date or stated.month_day) else stated.recurrence
-    return Deadline(text_en=text, date=stated.date if stated else None,
-                    recurrence=stated.recurrence if stated else None)
+    if _DATEISH.search(text):
+        run.checks.append(Check(kind="deadline_dropped", severity="info", target=where,
+                                message=f"the model gave the deadline '{text}', but the source sentence states "
+                                        "no date; dropped"))
+        return None
+    return Deadline(text_en=text)
 
 
-def _owner(run: Run, a: Assignment, task: Task) -> str | None:
+def _owner(run: Run, a: Assignment, task) -> str | None:
     owner = _clean(task.owner)
     if owner:
         return owner
@@ -305,28 +388,28 @@ def _owner(run: Run, a: Assignment, task: Task) -> str | None:
     return None
 
 
-def assemble(run: Run, *, headline: str, points: list[tuple[Topic, Point]],
-             tasks: list[tuple[Assignment, Task]], model: ModelRef) -> Brief:
+def assemble(run: Run, model: ModelRef) -> Brief:
     doc, facts = run.doc, run.facts
-    summary = [SummaryItem(text=_clean(p.text), evidence=[doc.sentence(i).text for i in _point_ids(t, p)])
-               for t, p in points]
+    summary = [SummaryItem(text=_two_sentences(_clean(p.text)),
+                           evidence=[doc.sentence(i).text for i in _point_ids(t, p)]) for t, p in run.points]
     actions = []
     seen: set[tuple[int, str]] = set()
-    for a, task in tasks:
+    for a, task in run.tasks:
         key = (a.sentence, task.task.lower())
         if key in seen:
             continue
         seen.add(key)
         sentence = doc.sentence(a.sentence)
+        where = f"actions[{len(actions)}].deadline"
         actions.append(Action(owner_en=_owner(run, a, task), owner_zh=a.actor_zh, task_en=_clean(task.task),
-                              deadline=_deadline(run, task, sentence.simplified), evidence_zh=sentence.text))
+                              deadline=_deadline(run, task, sentence.simplified, where), evidence_zh=sentence.text))
     title_en = None
     if doc.title:
         title = next((s for s in doc.sentences if s.text == doc.title), None)
         title_en = run.english.get(title.id) if title else None
     chair = facts.chair
     meeting = Meeting(
-        title_en=_clean(title_en or headline) or None,
+        title_en=_clean(title_en or run.headline) or None,
         body_en=facts.body_en, kind=facts.kind, number=facts.number, date=facts.date,
         chair=Person(name_zh=chair.name_zh, name_en=chair.name_en, title_en=chair.title_en) if chair else None,
         attendees_en=[f"{p.name_en}, {p.title_en}" if p.title_en else p.name_en
@@ -342,34 +425,24 @@ def assemble(run: Run, *, headline: str, points: list[tuple[Topic, Point]],
     )
 
 
-# ------------------------------------------------------------------ pipelines
-async def _translate_first(run: Run):
-    if run.doc.is_chinese:
-        await _translate(run, run.prompt.step("translate"))
-    else:  # English input is summarized without translation
-        run.english = {s.id: s.text for s in run.doc.sentences}
-    (headline, points), tasks = await asyncio.gather(
-        _summarize(run, run.prompt.step("summarize"), run.english_line),
-        _tasks(run, run.prompt.step("actions"), run.english_line),
-    )
-    return headline, points, tasks
-
-
-async def _direct(run: Run):
-    return await _briefing(run, run.prompt.step("briefing"))
-
-
-PIPELINES = {"translate_first": _translate_first, "direct": _direct}
-
-
 async def generate(doc: Document, facts: Facts, prompt: Prompt, runner: Runner, *, model: ModelRef,
                    context_tokens: int, grounding: bool = True, epoch: int = 0) -> Brief:
     size = sum(count_tokens(s.simplified) for s in doc.sentences)
     run = Run(doc=doc, facts=facts, prompt=prompt, runner=runner, context_tokens=context_tokens,
               grounding=grounding, epoch=epoch)
-    # long reports get more topics and assignments (merged back by the reduce step)
+    # long reports get more topics and assignments (points are merged back by the reduce step)
     run.topics = topics(doc, facts, limit=max(MAX_TOPICS, size // 1500))
     run.assignments = assignments(doc, facts, limit=max(MAX_ASSIGNMENTS, size // 400))
-    headline, points, tasks = await PIPELINES[prompt.meta.pipeline](run)
-    headline, points = await _reduce(run, headline, points)
-    return assemble(run, headline=headline, points=points, tasks=tasks, model=model)
+    if not doc.is_chinese:  # English input is summarized without translation
+        run.english = {s.id: s.text for s in doc.sentences}
+    steps = [s for s in prompt.meta.steps if not (s.output == "translation" and not doc.is_chinese)]
+    # steps that read the English wait for the translation; others run side by side
+    batch: list[StepSpec] = []
+    for step in steps + [None]:
+        if step is None or step.output == "translation" or step.reads == "english":
+            await gather_all(SCOPES[OUTPUTS[s.output][0]](run, s, OUTPUTS[s.output][1]) for s in batch)
+            batch = []
+        if step is not None:
+            batch.append(step)
+    await _reduce(run)
+    return assemble(run, model)

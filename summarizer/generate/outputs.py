@@ -9,6 +9,7 @@ fills in the verbatim evidence.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, conlist, create_model
@@ -20,7 +21,18 @@ _ENGLISH_CHARS = r'[^"\\\x00-\x1f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\
 ENGLISH_PATTERN = rf"^{_ENGLISH_CHARS}+$"
 OPTIONAL_ENGLISH_PATTERN = rf"^{_ENGLISH_CHARS}*$"
 
-English = Annotated[str, Field(pattern=ENGLISH_PATTERN), AfterValidator(no_han)]
+_ECHO = re.compile(r"\b(translate|identify) (the|this) sentence|\bidentify (the|who) (owner|must)|^(owner|task|deadline)\s*:",
+                   re.IGNORECASE)
+
+
+def not_an_echo(value: str) -> str:
+    """Small models sometimes answer with the instructions instead of the content."""
+    if _ECHO.search(value):
+        raise ValueError("this repeats the instructions; write the content they ask for")
+    return value
+
+
+English = Annotated[str, Field(pattern=ENGLISH_PATTERN), AfterValidator(no_han), AfterValidator(not_an_echo)]
 OptionalEnglish = Annotated[str, Field(pattern=OPTIONAL_ENGLISH_PATTERN), AfterValidator(no_han)]
 SentenceId = Annotated[int, Field(ge=1)]
 
@@ -51,9 +63,21 @@ def _exactly(item: type, count: int):
     return (conlist(item, min_length=count, max_length=count), ...)
 
 
+class Headline(_Out):
+    headline: English = Field(description="one-line English headline: who held which meeting, main topics")
+
+
 class Point(_Out):
     text: English = Field(description="one or two English sentences")
     sentences: list[SentenceId] = Field(description="ids of the report sentences this point rests on")
+
+
+class TranslatedPoint(_Out):
+    """Translate first, then summarize: the translation field is written before the point."""
+
+    translation: English = Field(description="faithful English translation of the topic's sentences")
+    text: English = Field(description="one or two English sentences: the topic's main finding or instruction")
+    sentences: list[SentenceId] = Field(description="ids of the sentences the point rests on")
 
 
 class Summary(_Out):
@@ -72,6 +96,15 @@ class Task(_Out):
     deadline: OptionalEnglish = Field(description="deadline or frequency the sentence states; empty if none")
 
 
+class TranslatedTask(_Out):
+    """Translate first, then extract: the translation field is written before the task."""
+
+    translation: English = Field(description="faithful English translation of the sentence")
+    owner: OptionalEnglish = Field(description="who must act, in English; empty if the sentence names no one")
+    task: English = Field(description="what they must do, in one English sentence")
+    deadline: OptionalEnglish = Field(description="deadline or frequency the sentence states; empty if none")
+
+
 class Tasks(_Out):
     tasks: list[Task]
 
@@ -82,7 +115,7 @@ def tasks_for(count: int) -> type[Tasks]:
 
 
 class Briefing(_Out):
-    """The direct pipeline's one-step output."""
+    """A whole-report step's output: headline, one point per topic, one task per assignment."""
 
     headline: English
     points: list[Point]
@@ -93,9 +126,15 @@ def briefing_for(topics: int, tasks: int) -> type[Briefing]:
     return create_model("Briefing", __base__=Briefing, points=_exactly(Point, topics), tasks=_exactly(Task, tasks))
 
 
+# output name -> (scope it works at, schema or schema factory)
 OUTPUTS = {
-    "translation": translation_for,
-    "summary": summary_for,
-    "tasks": tasks_for,
-    "briefing": briefing_for,
+    "translation": ("sentences", translation_for),
+    "headline": ("opening", Headline),
+    "point": ("topic", Point),
+    "translated_point": ("topic", TranslatedPoint),
+    "summary": ("report", summary_for),
+    "task": ("assignment", Task),
+    "translated_task": ("assignment", TranslatedTask),
+    "tasks": ("report", tasks_for),
+    "briefing": ("report", briefing_for),
 }
