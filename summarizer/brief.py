@@ -104,7 +104,9 @@ async def brief_one(path: Path, *, root: Path | None, out_dir: Path | None, sett
     except UserError as exc:
         return Outcome(path, "failed", exc.render())
     except ModelError as exc:
-        return Outcome(path, "failed", f"{exc.kind}: {exc}")
+        usage = exc.usage or Usage()
+        usage.seconds = round(time.monotonic() - started, 3)
+        return Outcome(path, "failed", f"{exc.kind}: {exc}", usage=usage)
     except Exception as exc:  # a bug: keep going, report it, keep the traceback for --verbose
         log.debug("internal error on %s:\n%s", path, traceback.format_exc())
         return Outcome(path, "failed", f"internal error: {type(exc).__name__}: {exc} (run with -v for details)")

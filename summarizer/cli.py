@@ -126,7 +126,7 @@ def brief(
             def done(outcome) -> None:
                 progress.advance(task)
                 if outcome.status == "failed":
-                    console.print(f"[red]failed[/] {outcome.reason}")
+                    console.print(f"[red]failed[/] {escape(outcome.reason or '')}", highlight=False)
 
             async with connect(settings) as llm:
                 roots: dict[Path | None, list[Path]] = {}
@@ -142,11 +142,13 @@ def brief(
     table = Table(title=f"{the_prompt.ref} on {settings.model_name}", show_lines=False)
     for column, justify in (("file", "left"), ("status", "left"), ("calls", "right"), ("prompt tok", "right"),
                             ("completion tok", "right"), ("seconds", "right")):
-        table.add_column(column, justify=justify)
+        table.add_column(column, justify=justify, overflow="fold")
+    roots = {path: root for path, root in jobs}
     for o in outcomes:
-        status = {"ok": "[green]ok[/]", "skipped": "[cyan]up to date[/]"}.get(o.status, f"[red]failed[/]: {o.reason}")
-        table.add_row(str(o.path), status, str(o.usage.calls), str(o.usage.prompt_tokens),
-                      str(o.usage.completion_tokens), f"{o.usage.seconds:.1f}")
+        status = {"ok": "[green]ok[/]", "skipped": "[cyan]up to date[/]"}.get(
+            o.status, f"[red]failed[/]: {escape(o.reason or '')}")
+        table.add_row(escape(_display(o.path, roots.get(o.path))), status, str(o.usage.calls),
+                      str(o.usage.prompt_tokens), str(o.usage.completion_tokens), f"{o.usage.seconds:.1f}")
     out.print(table)
     failed = sum(o.status == "failed" for o in outcomes)
     written = [str(p) for o in outcomes for p in o.outputs if o.status == "ok"]
@@ -156,6 +158,16 @@ def brief(
         console.print(f"[red]{failed} of {len(outcomes)} reports failed[/]; re-run the same command to retry them "
                       "(finished reports are skipped)")
         raise typer.Exit(2)
+
+
+def _display(path: Path, root: Path | None) -> str:
+    """A report's name for the table: relative to its folder argument, else as given."""
+    if root is not None:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            pass
+    return str(path)
 
 
 def _run_async(coro):

@@ -20,7 +20,8 @@ EMBEDDED = "embedded"
 EMBEDDED_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 DEFAULT_REMOTE_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_REMOTE_MODEL = "gpt-4o-mini"
-DEFAULT_PROMPT = "briefing"  # latest version unless pinned with @vN
+# the default prompt version is chosen by the eval on the embedded model (README: "Prompt versions")
+DEFAULT_PROMPT = "briefing@v2"
 
 
 class EmbeddedSettings(BaseModel):

@@ -33,4 +33,5 @@ class ModelError(Exception):
 
     def __init__(self, message: str, *, kind: str = "model_error"):
         self.kind = kind
+        self.usage = None  # what the failed attempt cost (schema.Usage), when known
         super().__init__(message)

@@ -30,7 +30,7 @@ from typing import Callable, Protocol, Sequence
 
 from .. import __version__
 from ..chunk import Chunk, count_tokens, plan_chunks, split_in_half
-from ..errors import InputError
+from ..errors import InputError, ModelError
 from ..ingest import Document
 from ..ingest.facts import Facts
 from ..ingest.script import to_simplified
@@ -147,11 +147,31 @@ class Run:
         return self.prompt.render(step.name, **context)
 
     async def send(self, call: Call) -> Result:
-        result = await self.runner.run(call)
+        try:
+            result = await self.runner.run(call)
+        except ModelError as exc:
+            if exc.usage is not None:  # a failed call still cost tokens
+                self.usage = self.usage.add(exc.usage)
+            raise
         self.usage = self.usage.add(Usage(
             calls=result.calls, cached_calls=1 if result.cached else 0, prompt_tokens=result.prompt_tokens,
             completion_tokens=result.completion_tokens, seconds=result.seconds))
         return result
+
+    async def send_item(self, call: Call, what: str):
+        """One small item: if the model cannot produce it even after a re-ask, leave it out and say so.
+
+        A single unusable reply should not sink a report whose other parts are fine;
+        transport failures (after retries) still fail the report.
+        """
+        try:
+            return (await self.send(call)).value
+        except ModelError as exc:
+            if exc.kind not in ("schema_violation", "truncated", "refusal"):
+                raise
+            self.checks.append(Check(kind="item_missing", severity="warning",
+                                     message=f"{what} left out: {exc}"[:300]))
+            return None
 
     def budget(self, step: StepSpec) -> int:
         """Tokens of source text one call of ``step`` may carry."""
@@ -284,17 +304,18 @@ async def _opening(run: Run, step: StepSpec, schema) -> None:
 async def _per_topic(run: Run, step: StepSpec, schema) -> None:
     line = run.line_for(step)
 
-    async def one(n: int, topic: Topic) -> tuple[Topic, Point]:
+    async def one(n: int, topic: Topic) -> tuple[Topic, Point] | None:
         budget = run.budget(step)
         shown = [i for i in topic.ids]
         while len(shown) > 1 and sum(count_tokens(line(i)) for i in shown) > budget:
             shown = shown[:-1]  # an over-long topic: its opening sentences carry its point
         user = run.render(step, sentences="\n".join(line(i) for i in shown), topic=n, topics=len(run.topics),
                           first=shown[0], last=shown[-1], renderings=run.renderings(shown))
-        value = (await run.send(run.call(step, user, schema, f"topic{n}"))).value
-        return topic, Point(text=value.text, sentences=value.sentences)
+        value = await run.send_item(run.call(step, user, schema, f"topic{n}"), f"summary point for sentences "
+                                    f"{topic.first}-{topic.last}")
+        return (topic, Point(text=value.text, sentences=value.sentences)) if value else None
 
-    run.points = await gather_all(one(n, t) for n, t in enumerate(run.topics, 1))
+    run.points = [p for p in await gather_all(one(n, t) for n, t in enumerate(run.topics, 1)) if p]
 
 
 async def _per_assignment(run: Run, step: StepSpec, schema) -> None:
@@ -303,9 +324,11 @@ async def _per_assignment(run: Run, step: StepSpec, schema) -> None:
     async def one(a: Assignment):
         user = run.render(step, sentence=line(a.sentence), owner=run.owner_hint(a),
                           renderings=run.renderings([a.sentence]))
-        return a, (await run.send(run.call(step, user, schema, f"s{a.sentence}"))).value
+        value = await run.send_item(run.call(step, user, schema, f"s{a.sentence}"),
+                                    f"action for sentence {a.sentence}")
+        return (a, value) if value else None
 
-    run.tasks = await gather_all(one(a) for a in run.assignments)
+    run.tasks = [t for t in await gather_all(one(a) for a in run.assignments) if t]
 
 
 SCOPES = {"sentences": _sentences, "report": _report, "opening": _opening, "topic": _per_topic,
@@ -377,9 +400,12 @@ def _deadline(run: Run, task, sentence_zh: str, where: str) -> Deadline | None:
     return Deadline(text_en=text)
 
 
+_NO_OWNER = re.compile(r"^(none|n/?a|null|nobody|no one|unknown|unspecified|not specified|-+)\.?$", re.IGNORECASE)
+
+
 def _owner(run: Run, a: Assignment, task) -> str | None:
     owner = _clean(task.owner)
-    if owner:
+    if owner and not _NO_OWNER.match(owner):
         return owner
     if a.person:  # the source names a person the model left out: use the tool's rendering
         person = next((p for p in run.facts.people if p.name_zh == a.person), None)
@@ -437,12 +463,16 @@ async def generate(doc: Document, facts: Facts, prompt: Prompt, runner: Runner, 
         run.english = {s.id: s.text for s in doc.sentences}
     steps = [s for s in prompt.meta.steps if not (s.output == "translation" and not doc.is_chinese)]
     # steps that read the English wait for the translation; others run side by side
-    batch: list[StepSpec] = []
-    for step in steps + [None]:
-        if step is None or step.output == "translation" or step.reads == "english":
-            await gather_all(SCOPES[OUTPUTS[s.output][0]](run, s, OUTPUTS[s.output][1]) for s in batch)
-            batch = []
-        if step is not None:
-            batch.append(step)
-    await _reduce(run)
+    try:
+        batch: list[StepSpec] = []
+        for step in steps + [None]:
+            if step is None or step.output == "translation" or step.reads == "english":
+                await gather_all(SCOPES[OUTPUTS[s.output][0]](run, s, OUTPUTS[s.output][1]) for s in batch)
+                batch = []
+            if step is not None:
+                batch.append(step)
+        await _reduce(run)
+    except ModelError as exc:
+        exc.usage = run.usage  # the report failed: say what it cost anyway
+        raise
     return assemble(run, model)

@@ -235,6 +235,11 @@ class LLM:
         # never more requests in flight than the endpoint serves at once (llama.cpp: one)
         self._slots = asyncio.Semaphore(max(1, max_in_flight))
 
+    def scrub(self, text: str) -> str:
+        """Error text from a server may echo the key back: never let it out."""
+        key = self.endpoint.api_key
+        return text.replace(key, "***") if key and len(key) >= 4 else text
+
     async def aclose(self) -> None:
         await self._client.close()
 
@@ -341,7 +346,7 @@ class LLM:
                     max_tokens *= 2
                     log.info("%s: reply cut at max_tokens; retrying with max_tokens=%d", call.step, max_tokens)
                     continue
-                raise Truncated(f"{call.step}: reply still cut off at max_tokens={max_tokens}")
+                raise _with_usage(Truncated(f"{call.step}: reply still cut off at max_tokens={max_tokens}"), totals)
             text = extract_json(content)
             try:
                 totals.value = call.output.model_validate_json(text)
@@ -349,8 +354,8 @@ class LLM:
                 return totals
             except ValidationError as exc:
                 if reasked:
-                    raise ModelError(f"{call.step}: reply does not fit the schema after a re-ask: "
-                                     f"{_short_errors(exc)}", kind="schema_violation") from None
+                    raise _with_usage(ModelError(f"{call.step}: reply does not fit the schema after a re-ask: "
+                                                 f"{_short_errors(exc)}", kind="schema_violation"), totals) from None
                 reasked = True
                 self.stats.reasks += 1
                 log.info("%s: invalid reply (%s); re-asking once", call.step, _short_errors(exc))
@@ -383,14 +388,15 @@ class LLM:
                         if self.limiter is not None and exc.status_code == 429:
                             self.limiter.throttled(retry_after(exc))
                         if _is_rejection(exc) and "response_format" in body:
-                            raise Unsupported(f"HTTP {exc.status_code}: {_one_line(exc.message)}") from None
+                            raise Unsupported(self.scrub(f"HTTP {exc.status_code}: {_one_line(exc.message)}")) from None
                         raise
                     if not response.choices:
                         raise EmptyReply("reply has no choices")
                     choice = response.choices[0]
                     message = choice.message
                     if getattr(message, "refusal", None):
-                        raise ModelError(f"the model refused: {_one_line(message.refusal)}", kind="refusal")
+                        raise ModelError(self.scrub(f"the model refused: {_one_line(message.refusal)}"),
+                                         kind="refusal")
                     content = message.content or ""
                     if not content.strip() and choice.finish_reason != "length":
                         raise EmptyReply("reply content is empty")
@@ -403,10 +409,10 @@ class LLM:
                     self.stats.calls += 1
                     return content, choice.finish_reason, (prompt_tokens, completion_tokens), attempts - 1
         except openai.APIStatusError as exc:
-            raise ModelError(_describe(exc), kind=f"http_{exc.status_code}") from None
+            raise ModelError(self.scrub(_describe(exc)), kind=f"http_{exc.status_code}") from None
         except openai.APIConnectionError as exc:
-            raise ModelError(f"cannot reach {self.endpoint.name}: {_one_line(str(exc))} "
-                             f"(after {attempts} attempts)", kind="connection") from None
+            raise ModelError(self.scrub(f"cannot reach {self.endpoint.name}: {_one_line(str(exc))} "
+                                        f"(after {attempts} attempts)"), kind="connection") from None
         except EmptyReply as exc:
             raise ModelError(f"{exc} (after {attempts} attempts)", kind="empty_reply") from None
         raise AssertionError("unreachable")
@@ -415,10 +421,18 @@ class LLM:
         self.stats.retries += 1
         exc = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0
-        reason = _describe(exc) if isinstance(exc, openai.APIStatusError) else _one_line(str(exc))
+        reason = self.scrub(_describe(exc) if isinstance(exc, openai.APIStatusError) else _one_line(str(exc)))
         log.warning("attempt %d failed (%s); retrying in %.1fs", state.attempt_number, reason, wait)
         if self.on_retry:
             self.on_retry(reason)
+
+
+def _with_usage(exc: ModelError, totals: Result) -> ModelError:
+    from ..schema import Usage
+
+    exc.usage = Usage(calls=totals.calls, prompt_tokens=totals.prompt_tokens,
+                      completion_tokens=totals.completion_tokens)
+    return exc
 
 
 def _one_line(text: str | None, limit: int = 200) -> str:

@@ -130,7 +130,8 @@ def running_server(cache_dir: Path) -> ServerInfo | None:
         info = ServerInfo(**json.loads(state.read_text()))
     except (OSError, ValueError, TypeError):
         return None
-    if info.model_sha256 == MODEL_SHA256 and _pid_alive(info.pid) and _alive(info.base_url):
+    # a busy llama.cpp server can take a while to answer even /models: be patient
+    if info.model_sha256 == MODEL_SHA256 and _pid_alive(info.pid) and _alive(info.base_url, timeout=30):
         return info
     return None
 
