@@ -70,15 +70,6 @@ class Review(_Model):
     date: str
 
 
-class Reference(_Model):
-    summary: str = Field(description="a reference English briefing summary, 80-250 words")
-    meeting: RefMeeting
-    key_facts: list[KeyFact]
-    actions: list[RefAction]
-    review: Review
-    notes: str | None = None
-
-
 class Negative(_Model):
     """A claim a human reviewer judged wrong (from spot-check verdicts): a briefing must not repeat it."""
 
@@ -87,3 +78,13 @@ class Negative(_Model):
     why: str
     evidence_zh: str | None = None
     source: str = Field(description="where the verdict came from, e.g. the verdicts file and item id")
+
+
+class Reference(_Model):
+    summary: str = Field(description="a reference English briefing summary, 80-250 words")
+    meeting: RefMeeting
+    key_facts: list[KeyFact]
+    actions: list[RefAction]
+    negatives: list[Negative] = Field(default_factory=list, description="claims known to be wrong for this report")
+    review: Review
+    notes: str | None = None
