@@ -253,30 +253,36 @@ async def _sentences(run: Run, step: StepSpec, factory) -> None:
 async def _report(run: Run, step: StepSpec, factory) -> None:
     """Whole-report steps (summary / tasks / briefing): one call per chunk of topics."""
     line = run.line_for(step)
-    by_id = {a.sentence: a for a in run.assignments}
-    ids = [i for t in run.topics for i in t.ids]
+    by_sentence: dict[int, list[Assignment]] = {}
+    for a in run.assignments:
+        by_sentence.setdefault(a.sentence, []).append(a)
+
+    def hints(i: int) -> str:
+        return "".join(run.owner_hint(a) for a in by_sentence.get(i, []))
+
     if step.output == "tasks":
-        ids = list(by_id)
-        if not ids:
+        if not by_sentence:
             return
-    firsts = {t.first for t in run.topics}
-    if step.output == "tasks":
-        chunks, cost = run.chunks(step, ids, lambda i: line(i) + run.owner_hint(by_id[i]), lambda i: False)
+        chunks, cost = run.chunks(step, list(by_sentence), lambda i: line(i) + hints(i), lambda i: False)
     else:
-        chunks, cost = run.chunks(step, ids, line, lambda i: i in firsts)
+        firsts = {t.first for t in run.topics}
+        chunks, cost = run.chunks(step, [i for t in run.topics for i in t.ids], lambda i: line(i) + hints(i),
+                                  lambda i: i in firsts)
+
+    def items_in(chunk: Chunk) -> list[Assignment]:
+        return [a for i in chunk.ids for a in by_sentence.get(i, [])]
 
     def make(chunk: Chunk) -> Call:
-        covered = _topics_in(run, chunk.ids)
-        items = [by_id[i] for i in chunk.ids if i in by_id]
+        covered, items = _topics_in(run, chunk.ids), items_in(chunk)
         if step.output == "summary":
             output = factory(len(covered))
         elif step.output == "tasks":
             output = factory(len(items))
         else:
             output = factory(len(covered), len(items))
-        user = run.render(step, sentences=_topic_block(covered, line) if step.output != "tasks" else
-                          _assignment_block(run, items, line), topics=len(covered),
-                          assignments=_assignment_block(run, items, line), count=len(items),
+        block = _assignment_block(run, items, line)
+        user = run.render(step, sentences=block if step.output == "tasks" else _topic_block(covered, line),
+                          topics=len(covered), assignments=block, count=len(items),
                           renderings=run.renderings(chunk.ids))
         return run.call(step, user, output, f"{chunk.ids[0]}-{chunk.ids[-1]}")
 
@@ -286,7 +292,7 @@ async def _report(run: Run, step: StepSpec, factory) -> None:
         if hasattr(value, "points"):
             run.points += list(zip(_topics_in(run, chunk.ids), value.points))
         if hasattr(value, "tasks"):
-            run.tasks += list(zip((by_id[i] for i in chunk.ids if i in by_id), value.tasks))
+            run.tasks += list(zip(items_in(chunk), value.tasks))
 
 
 async def _opening(run: Run, step: StepSpec, schema) -> None:
@@ -321,14 +327,14 @@ async def _per_topic(run: Run, step: StepSpec, schema) -> None:
 async def _per_assignment(run: Run, step: StepSpec, schema) -> None:
     line = run.line_for(step)
 
-    async def one(a: Assignment):
+    async def one(n: int, a: Assignment):
         user = run.render(step, sentence=line(a.sentence), owner=run.owner_hint(a),
                           renderings=run.renderings([a.sentence]))
-        value = await run.send_item(run.call(step, user, schema, f"s{a.sentence}"),
+        value = await run.send_item(run.call(step, user, schema, f"a{n}-s{a.sentence}"),
                                     f"action for sentence {a.sentence}")
         return (a, value) if value else None
 
-    run.tasks = [t for t in await gather_all(one(a) for a in run.assignments) if t]
+    run.tasks = [t for t in await gather_all(one(n, a) for n, a in enumerate(run.assignments)) if t]
 
 
 SCOPES = {"sentences": _sentences, "report": _report, "opening": _opening, "topic": _per_topic,
@@ -419,9 +425,9 @@ def assemble(run: Run, model: ModelRef) -> Brief:
     summary = [SummaryItem(text=_two_sentences(_clean(p.text)),
                            evidence=[doc.sentence(i).text for i in _point_ids(t, p)]) for t, p in run.points]
     actions = []
-    seen: set[tuple[int, str]] = set()
+    seen: set[tuple[int, str | None, str]] = set()
     for a, task in run.tasks:
-        key = (a.sentence, task.task.lower())
+        key = (a.sentence, a.actor_zh, task.task.lower())
         if key in seen:
             continue
         seen.add(key)

@@ -37,7 +37,9 @@ _ACTOR_SUFFIX = (
     r"(部门|单位|乡镇|镇办|街道|村|社区|领导|干部|群众|党员|局|办|委|室|部|中心|政府|管委会|指挥部|专班|公司|企业|医院|"
     r"学校|机构|队|组|站|所|书记|县长|区长|市长|镇长|乡长|主任|负责人|各级|院|会|厅|处|科|行|团|协会|委员会)"
 )
-_DIRECTIVE = r"(要|须|需要|必须|应当|务必|负责|牵头|牵|抓紧|尽快|于[^，。；]{1,14}前|每月|每周|定期|限期)"
+# 要 as "must", not inside 重要/主要/要求 (a speaker's demand: the speaker is not the actor)
+_YAO = r"(?<![重主只必纲摘提需])要(?![求点素闻害])"
+_DIRECTIVE = rf"({_YAO}|须|需要|必须|应当|务必|负责|牵头|牵(?!引)|抓紧|尽快|于[^，。；]{{1,14}}前|每月|每周|定期|限期)"
 _ACTOR_CLAUSE = re.compile(
     rf"(?:^|[，,；;:：。]|会议要求|会议强调|会议明确|[一二三四五六七八九十]是|请|由)\s*"
     rf"(?P<actor>[^，,；;:：。“”\"]{{1,24}}?{_ACTOR_SUFFIX}(?:等)?(?:[、和与及][^，,；;:：。“”\"]{{1,12}}?{_ACTOR_SUFFIX})*)"
@@ -117,7 +119,9 @@ def _person_actor(text: str, facts: Facts | None) -> str | None:
             continue
         after = text[at + len(person.name_zh): at + len(person.name_zh) + 8]
         before = text[max(0, at - 3): at]
-        if re.match(rf"[^，。；]{{0,6}}{_DIRECTIVE}", after) or before.endswith("请") or before.endswith("由"):
+        if re.match(r"(同志)?(强调|指出|要求|认为|表示|说|讲话|主持|出席|总书记|书记[^，。；]{0,2}(强调|指出|要求))", after):
+            continue  # the speaker or a mentioned leader, not the one given the task
+        if re.match(rf"[^，。；]{{0,6}}?{_DIRECTIVE}", after) or before.endswith("请") or before.endswith("由"):
             return person.name_zh
     return None
 
@@ -129,31 +133,34 @@ def assignments(doc: Document, facts: Facts | None = None, limit: int = MAX_ASSI
         text = s.simplified
         if s.text == doc.title or _NOT_TOPIC.search(text):
             continue
+        actors: list[tuple[str, str | None]] = []  # (actor as in the Simplified text, person name)
         person = _person_actor(text, facts)
-        actor = None
         if person:
             m = re.search(rf"[^，,；;。]*{re.escape(person)}[^，,；;。]{{0,8}}?(?={_DIRECTIVE})", text)
-            actor = _LEAD.sub("", (m.group(0) if m else person).strip())
-        else:
-            for m in _ACTOR_CLAUSE.finditer(text):
-                candidate = _LEAD.sub("", m.group("actor").strip())
-                if not _BAD_ACTOR.search(candidate) and 2 <= len(candidate) <= MAX_ACTOR_CHARS:
-                    actor = candidate
-                    break
+            actors.append((_LEAD.sub("", (m.group(0) if m else person).strip()), person))
+        for m in _ACTOR_CLAUSE.finditer(text):  # one sentence may task several actors (…要…，扶贫办要…)
+            candidate = _LEAD.sub("", m.group("actor").strip())
+            if _BAD_ACTOR.search(candidate) or not 2 <= len(candidate) <= MAX_ACTOR_CHARS:
+                continue
+            if not any(candidate in a or a in candidate for a, _ in actors):
+                actors.append((candidate, None))
         deadline = bool(_DEADLINE_HINT.search(text))
-        if actor is None and not (deadline and re.search(_DIRECTIVE, text)):
+        if not actors:
+            if deadline and re.search(_DIRECTIVE, text):
+                found.append(Assignment(sentence=s.id, actor_zh=None, specific=True, deadline_hint=True))
             continue
-        specific = bool(person) or deadline or (actor is not None and not _GENERIC_ACTOR.match(actor))
-        if actor is not None and len(s.text) == len(text):  # quote the original script
-            at = text.find(actor)
-            actor = s.text[at:at + len(actor)] if at >= 0 else actor
-        found.append(Assignment(sentence=s.id, actor_zh=actor, person=person, specific=specific,
-                                deadline_hint=deadline))
+        for actor, who in actors:
+            specific = bool(who) or deadline or not _GENERIC_ACTOR.match(actor)
+            if len(s.text) == len(text):  # quote the original script (t2s keeps positions)
+                at = text.find(actor)
+                actor = s.text[at:at + len(actor)] if at >= 0 else actor
+            found.append(Assignment(sentence=s.id, actor_zh=actor, person=who, specific=specific,
+                                    deadline_hint=deadline))
     if len(found) > limit:  # keep every specific assignment first, then generic ones in order
-        keep = {a.sentence for a in found if a.specific}
+        keep = {id(a) for a in found if a.specific}
         for a in found:
             if len(keep) >= limit:
                 break
-            keep.add(a.sentence)
-        found = [a for a in found if a.sentence in keep][:limit]
+            keep.add(id(a))
+        found = [a for a in found if id(a) in keep][:limit]
     return found
