@@ -84,7 +84,7 @@ def plan_chunks(
     used = 0
     for section in sections:
         size = sum(costs[i] for i in section)
-        if used and used + size > budget:
+        if chunks[-1] and used + size > budget:  # not `used`: a chunk of zero-cost sentences is not empty
             chunks.append([])
             used = 0
         if size <= budget:
@@ -92,7 +92,7 @@ def plan_chunks(
             used += size
             continue
         for i in section:  # section too big for any chunk: split between sentences
-            if used and used + costs[i] > budget:
+            if chunks[-1] and used + costs[i] > budget:
                 chunks.append([])
                 used = 0
             chunks[-1].append(i)

@@ -2,21 +2,26 @@
 
 read bytes -> decode -> (HTML: extract article) -> clean (deletions only, offset map)
 -> language and script -> sentences (original script for evidence, Simplified for analysis).
+
+Every failure a user can meet is an :class:`InputError`: one line naming the file, the
+problem and what to do.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
 from .clean import Cleaned, OffsetMap, clean_text
 from .decode import decode_bytes
-from .html import html_to_text, looks_like_html
+from .html import extract_article, looks_like_html
 from .language import detect_language
 from .script import detect_script, to_simplified
-from .sentences import HEADING, TOPIC_OPENER, split_spans
+from .sentences import HEADING, LINE_BREAKS, TOPIC_OPENER, split_spans
 
 SUPPORTED_LANGUAGES = {"zh", "en"}
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".xhtml"}
@@ -40,7 +45,7 @@ class Document:
     path: Path
     sha256: str
     encoding: str
-    original: str  # decoded file text (article text for HTML)
+    original: str  # decoded file text, exactly (for HTML: the extracted article text)
     text: str  # cleaned text: original minus deleted boilerplate
     offsets: OffsetMap
     language: str
@@ -59,9 +64,16 @@ class Document:
 
     def simplified_of(self, text: str) -> str:
         """The Simplified form of one of this document's sentences (or of any text)."""
-        for sentence in self.sentences:
-            if sentence.text == text:
-                return sentence.simplified
+        key = (id(self.sentences), len(self.sentences))
+        cached = self.__dict__.get("_simplified_index")
+        if cached is None or cached[0] != key:  # built once per sentence list (O(1) lookups)
+            index: dict[str, str] = {}
+            for sentence in reversed(self.sentences):  # the first sentence with a text wins
+                index[sentence.text] = sentence.simplified
+            cached = self.__dict__["_simplified_index"] = (key, index)
+        index = cached[1]
+        if text in index:
+            return index[text]
         return to_simplified(text) if self.script == "traditional" else text
 
     def original_span(self, sentence: Sentence) -> tuple[int, int]:
@@ -69,12 +81,16 @@ class Document:
         return self.offsets.span_to_original(sentence.start, sentence.end)
 
 
+def _line_end(text: str, start: int) -> int:
+    ends = [i for i in (text.find(c, start) for c in LINE_BREAKS) if i >= 0]
+    return min(ends, default=len(text))
+
+
 def _title(text: str, sentences: list[Sentence]) -> str | None:
     if not sentences:
         return None
     first = sentences[0]
-    line_end = text.find("\n", first.start)
-    line = text[first.start: line_end if line_end >= 0 else len(text)].strip()
+    line = text[first.start: _line_end(text, first.start)].strip()
     if line == first.text and len(line) <= 80 and line[-1] not in "。！？；!?;,，":
         return line
     return None
@@ -82,30 +98,35 @@ def _title(text: str, sentences: list[Sentence]) -> str | None:
 
 def parse_text(raw: str, *, path: Path, sha256: str, encoding: str) -> Document:
     """Everything after decoding; split out so tests and fuzzers can drive it with strings."""
+    warnings: list[str] = []
     if looks_like_html(raw, path.suffix):
-        raw = html_to_text(raw)
+        raw, html_warnings = extract_article(raw)
+        warnings += html_warnings
         if not raw.strip():
             raise InputError("no article text found in the HTML page", path=path,
                              hint="save the article body as text, or check that the page is not a script-only shell")
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     if not raw.strip():
-        raise InputError("file is empty", path=path, hint="give a report with text in it")
+        raise InputError("file is empty (no text, only whitespace)", path=path, hint="give a report with text in it")
     cleaned = clean_text(raw)
+    if not cleaned.text.strip():
+        raise InputError("nothing is left after removing web-page boilerplate (navigation, bylines, "
+                         "share and copyright lines)", path=path, hint="give the report's own text")
     guess = detect_language(cleaned.text)
     if guess is None:
         raise InputError("file has no words in it (only digits, punctuation or symbols)", path=path,
                          hint="give a report with text in it")
     if guess.language not in SUPPORTED_LANGUAGES:
-        raise InputError(f"unsupported language: {guess.language}", path=path,
+        language = "unknown (letters of no recognised language)" if guess.language == "und" else guess.language
+        raise InputError(f"unsupported language: {language}", path=path,
                          hint="summarizer reads Chinese (Simplified or Traditional) and English reports")
-    warnings = list(cleaned.flags)
+    warnings += cleaned.flags
     if guess.mixed:
         warnings.append(f"mixed_language: the report mixes languages; treated as '{guess.language}' "
-                        f"({guess.share:.0%} of its letters)")
+                        f"({guess.share:.0%} of its text)")
     script = detect_script(cleaned.text) if guess.language == "zh" else None
     simplify = script == "traditional"
     sentences = []
-    for i, span in enumerate(split_spans(cleaned.text), start=1):
+    for i, span in enumerate(split_spans(cleaned.text, guess.language), start=1):
         text = cleaned.text[span.start:span.end]
         sentences.append(Sentence(
             id=i, text=text, simplified=to_simplified(text) if simplify else text,
@@ -113,6 +134,8 @@ def parse_text(raw: str, *, path: Path, sha256: str, encoding: str) -> Document:
             heading=bool(HEADING.match(text)) and len(text) <= 80,
             opener=bool(TOPIC_OPENER.match(text)),
         ))
+    if not sentences:
+        raise InputError("no sentences found in the text", path=path, hint="give a report with text in it")
     title = _title(cleaned.text, sentences)
     body = [s for s in sentences if s.text != title]
     if not body:
@@ -126,30 +149,45 @@ def parse_text(raw: str, *, path: Path, sha256: str, encoding: str) -> Document:
 def read_report(path: Path) -> Document:
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"file is {size / 2**20:.0f} MB, over the {MAX_BYTES // 2**20} MB limit", path=path,
-                             hint="split it into separate reports")
-        data = path.read_bytes()
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError("is a directory, not a report file", path=path,
+                             hint="give a file, or use the folder as the target")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("is not a regular file (a pipe, socket or device)", path=path,
+                             hint="save the report to a file first")
+        if info.st_size > MAX_BYTES:
+            raise InputError(f"file is {info.st_size / 2**20:.0f} MB, over the {MAX_BYTES // 2**20} MB limit",
+                             path=path, hint="split it into separate reports")
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
     except PermissionError:
-        raise InputError("permission denied reading the file", path=path, hint="check its permissions") from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a report file", path=path) from None
+        raise InputError("permission denied reading the file", path=path,
+                         hint="check its permissions (chmod u+r)") from None
     except FileNotFoundError:
-        raise InputError("file not found", path=path) from None
+        hint = "it is a broken symbolic link" if os.path.islink(path) else None
+        raise InputError("file not found", path=path, hint=hint) from None
     except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", path=path) from None
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
+    if len(data) > MAX_BYTES:
+        raise InputError(f"file is over the {MAX_BYTES // 2**20} MB limit", path=path,
+                         hint="split it into separate reports")
     if not data.strip():
-        raise InputError("file is empty", path=path, hint="give a report with text in it")
+        raise InputError("file is empty (no text, only whitespace)", path=path, hint="give a report with text in it")
     text, encoding = decode_bytes(data, path)
     return parse_text(text, path=path, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
 
 
 def find_reports(target: Path) -> list[Path]:
-    """A file, or the report files under a folder (recursive), sorted."""
+    """A file, or the report files under a folder (recursive), sorted.
+
+    Anything under the folder with a report suffix that is not a folder is listed, also
+    broken links and pipes, so that it is reported as an error rather than silently skipped.
+    """
+    target = Path(target)
     if target.is_dir():
-        return sorted(p for p in target.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+        return sorted(p for p in target.rglob("*") if p.suffix.lower() in SUFFIXES and not p.is_dir()
                       and not p.name.endswith((".brief.md",)))
-    if not target.exists():
+    if not target.exists() and not target.is_symlink():
         raise InputError("no such file or folder", path=target)
     return [target]
