@@ -1,0 +1,224 @@
+"""Numbers and dates, in Chinese source text and in English claims, normalised to compare.
+
+Chinese side: Arabic and Chinese numerals (第八十七次 = 87, 三点五亿 = 350000000, 二〇二一 =
+2021, “十四五” = 14), with 万/亿 scaled; dates 3月10日 / 三月十日 / 2021-03-10 as (month, day).
+English side: 87th, 1,200, 3.5, 15%, "350 million"; dates March 10 / 10 March / Mar. 10th /
+2021-03-10. A number matches when one of its readings does: 三点五亿 reads as 350000000 and
+as 3.5, "350 million" as 350000000 only, so a unit change in translation passes and
+"3.5 billion" does not.
+
+Every mention keeps its span, so the review page can highlight the same fact on both sides.
+English numbers written as words (five, twenty-two) are not read.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+
+from ..generate.deadlines import cn_small_number
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    text: str
+    values: frozenset  # numbers: rounded floats; dates: (month, day) tuples
+
+
+def _key(value: float) -> float:
+    return round(float(value), 4)
+
+
+# ------------------------------------------------------------------ Chinese
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 10_000, "亿": 100_000_000}
+_ZH_NUMBER = re.compile(
+    r"(?P<ar>\d+(?:,\d{3})*(?:\.\d+)?)(?P<unit>[万亿]{0,2})"
+    r"|(?P<cn>[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+[万亿]{0,2})?)"
+)
+_FIVE_YEAR = re.compile(r"^十[一二三四五六七八九]五$")  # “十四五” = the 14th Five-Year Plan
+
+
+def _cn_positional(run: str) -> float | None:
+    """二〇二一 -> 2021 (digit by digit)."""
+    if len(run) > 1 and all(c in _CN_DIGIT for c in run):
+        return float("".join(str(_CN_DIGIT[c]) for c in run))
+    return None
+
+
+def _cn_value(run: str) -> float | None:
+    """A well-formed Chinese numeral (八十七, 三点五亿, 一千二百万), or None."""
+    if "点" in run:
+        whole, _, frac = run.partition("点")
+        big = 1
+        while frac and frac[-1] in _CN_BIG:
+            big *= _CN_BIG[frac[-1]]
+            frac = frac[:-1]
+        base = _cn_value(whole) if whole else 0.0
+        if base is None or not frac or any(c not in _CN_DIGIT for c in frac):
+            return None
+        return (base + float("0." + "".join(str(_CN_DIGIT[c]) for c in frac))) * big
+    positional = _cn_positional(run)
+    if positional is not None:
+        return positional
+    done, wan, section, digit, last_small = 0, 0, 0, None, 10_000
+    for c in run:
+        if c in "零〇":
+            if digit is not None:
+                return None
+        elif c in _CN_DIGIT:
+            if digit is not None:
+                return None  # two digits in a row outside positional form: not one numeral
+            digit = _CN_DIGIT[c]
+        elif c in _CN_SMALL:
+            unit = _CN_SMALL[c]
+            if unit >= last_small and section:
+                return None  # 十百千
+            section += (1 if digit is None else digit) * unit
+            digit, last_small = None, unit
+        elif c == "万":
+            if not (section or digit):
+                return None
+            wan = (section + (digit or 0)) * 10_000
+            section, digit, last_small = 0, None, 10_000
+        else:  # 亿
+            if not (done or wan or section or digit):
+                return None
+            done = (done + wan + section + (digit or 0)) * 100_000_000
+            wan, section, digit, last_small = 0, 0, None, 10_000
+    return float(done + wan + section + (digit or 0))
+
+
+def _cn_readings(run: str) -> set[float]:
+    if _FIVE_YEAR.match(run):
+        return {float(10 + _CN_DIGIT[run[1]]), 5.0}
+    value = _cn_value(run)
+    if value is not None:
+        readings = {value}
+        stripped = run.rstrip("万亿")
+        if stripped != run and stripped and not any(c in _CN_BIG for c in stripped):
+            # the mantissa before the unit too: 三点五亿 also reads as 3.5, 三万 as 3
+            inner = _cn_value(stripped)
+            if inner is not None:
+                readings.add(inner)
+        return readings
+    # not one numeral (十百千, 两不四要): every character that is a number on its own
+    table = {**_CN_DIGIT, **_CN_SMALL, **_CN_BIG}
+    return {float(table[c]) for c in run if c in table}
+
+
+def zh_numbers(text: str) -> list[Mention]:
+    out = []
+    for m in _ZH_NUMBER.finditer(text):
+        if m.group("ar"):
+            base = float(m.group("ar").replace(",", ""))
+            scale = 1
+            for c in m.group("unit"):
+                scale *= _CN_BIG[c]
+            values = {base, base * scale}
+        else:
+            values = _cn_readings(m.group("cn"))
+        if values:
+            out.append(Mention(m.start(), m.end(), m.group(0), frozenset(_key(v) for v in values)))
+    return out
+
+
+_ZH_NUM_SMALL = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+_ZH_DATE = re.compile(rf"(?:(?:\d{{4}}|[〇零一二三四五六七八九]{{4}})年)?{_ZH_NUM_SMALL}月{_ZH_NUM_SMALL}[日号]")
+_ZH_STAMP = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+
+
+def zh_dates(text: str) -> list[Mention]:
+    out = []
+    for m in _ZH_DATE.finditer(text):
+        month, day = cn_small_number(m.group(1)), cn_small_number(m.group(2))
+        if month and day and 1 <= month <= 12 and 1 <= day <= 31:
+            out.append(Mention(m.start(), m.end(), m.group(0), frozenset({(month, day)})))
+    for m in _ZH_STAMP.finditer(text):
+        month, day = int(m.group(2)), int(m.group(3))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            out.append(Mention(m.start(), m.end(), m.group(0), frozenset({(month, day)})))
+    return out
+
+
+# ------------------------------------------------------------------ English
+MONTHS = {m: i for i, m in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+     "November", "December"], 1)}
+_ABBREVIATIONS = {"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9, "Sept": 9,
+                  "Oct": 10, "Nov": 11, "Dec": 12}
+_MONTH_NAMES = {**MONTHS, **_ABBREVIATIONS}
+_MONTH = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_EN_DATE = re.compile(rf"\b(?P<m1>{_MONTH})\.?\s+{_DAY}\b(?!:)|\b{_DAY}\s+(?P<m2>{_MONTH})\b")
+_ISO = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+# a number standing alone: not inside COVID-19, G20, 5G, 3.5.1; "5-year" and "87th" are read
+_EN_NUMBER = re.compile(
+    r"(?<![\w.,\-])(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?(?:st|nd|rd|th)?"
+    r"(?:\s*(?:%|percent|per cent))?(?:\s+(?P<scale>thousand|million|billion|trillion))?"
+    r"(?![\w])(?!\.\d)(?!,\d{3})(?!-\d)"
+)
+_RANGE = re.compile(r"(?<![\w.\-])(\d{4})\s*[-–]\s*(\d{4})(?![\w])")
+
+
+def en_dates(text: str) -> list[Mention]:
+    out = []
+    for m in _EN_DATE.finditer(text):
+        month = _MONTH_NAMES[m.group("m1") or m.group("m2")]
+        day = int(m.group(2) if m.group("m1") else m.group(3))
+        if 1 <= day <= 31:
+            out.append(Mention(m.start(), m.end(), m.group(0), frozenset({(month, day)})))
+    for m in _ISO.finditer(text):
+        month, day = int(m.group(2)), int(m.group(3))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            out.append(Mention(m.start(), m.end(), m.group(0), frozenset({(month, day)})))
+    return out
+
+
+def en_numbers(text: str) -> list[Mention]:
+    """Numbers in English text, dates excluded (a date's year is a number: 'March 10, 2021' -> 2021)."""
+    blanked = text
+    for d in en_dates(text):
+        if _ISO.fullmatch(d.text):  # 2021-03-10: the year still counts
+            year_end = d.start + 4
+            blanked = blanked[:year_end] + " " * (d.end - year_end) + blanked[d.end:]
+        else:
+            blanked = blanked[:d.start] + " " * (d.end - d.start) + blanked[d.end:]
+    out = []
+    for m in _RANGE.finditer(blanked):  # 2021-2025: both ends
+        for g in (1, 2):
+            out.append(Mention(m.start(g), m.end(g), m.group(g), frozenset({_key(float(m.group(g)))})))
+    for m in _EN_NUMBER.finditer(blanked):
+        base = float(m.group("num").replace(",", "") + (m.group("frac") or ""))
+        # "3.5 billion" means 3500000000 only (it must not pass on the 3.5 of 三点五亿 = 350 million)
+        values = {base * _SCALE[m.group("scale")]} if m.group("scale") else {base}
+        out.append(Mention(m.start(), m.end(), text[m.start():m.end()], frozenset(_key(v) for v in values)))
+    return sorted(out, key=lambda x: x.start)
+
+
+# ------------------------------------------------------------------ a source's facts
+def _values(mentions: list[Mention]) -> set:
+    return {v for m in mentions for v in m.values}
+
+
+class SourceFacts:
+    """Numbers and dates of a document, per sentence and overall (computed once per document)."""
+
+    def __init__(self, sentences: list[str]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.numbers_of = [_values(zh_numbers(s)) for s in sentences]
+            self.dates_of = [_values(zh_dates(s)) for s in sentences]
+        self.sentences = sentences
+        self.numbers = set().union(*self.numbers_of) if sentences else set()
+        self.dates = set().union(*self.dates_of) if sentences else set()
+
+    def where(self, value, dates: bool = False) -> list[int]:
+        """0-based indexes of the sentences stating ``value``."""
+        table = self.dates_of if dates else self.numbers_of
+        return [i for i, values in enumerate(table) if value in values]
