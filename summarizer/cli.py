@@ -9,6 +9,7 @@ import re
 import signal
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -22,6 +23,8 @@ from rich.table import Table
 from . import __version__
 from .config import Settings, load_settings
 from .errors import UserError
+from .evaluate.cli import eval_app
+from .spotcheck.cli import spotcheck_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Chinese local-government reports -> English briefings with grounded action lists.")
@@ -29,25 +32,49 @@ prompts_app = typer.Typer(no_args_is_help=True, help="List, show and lock versio
 cache_app = typer.Typer(no_args_is_help=True, help="Inspect or clear the response cache.")
 app.add_typer(prompts_app, name="prompts")
 app.add_typer(cache_app, name="cache")
+app.add_typer(eval_app, name="eval")
+app.add_typer(spotcheck_app, name="spotcheck")
 
 console = Console(stderr=True)
 out = Console()
 
 
 class Redact(logging.Filter):
-    """Scrub secrets from every log record, whatever logged it."""
+    """Scrub secrets from every log record, whatever logged it: the message, and any traceback
+    or stack attached to it (those are formatted here, scrubbed, and folded into the message).
+
+    Credentials in headers are masked whatever the key (``Authorization: Bearer ...``,
+    ``api-key``, ``x-api-key``, as text, dict or bytes-tuple reprs).
+    """
+
+    HEADER = re.compile(r"(?i)((?:proxy-)?authorization|x-api-key|api-key|api_key)(['\"]?\s*(?:[:=]|,)\s*"
+                        r"(?:b?['\"])?)(?:(?:bearer|basic)\s+)?[^\s'\",})\]]+")
 
     def __init__(self, secrets: list[str]):
         super().__init__()
-        self.secrets = [s for s in secrets if s]
+        self.secrets = [s for s in secrets if s and len(s) >= 4]
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return self.HEADER.sub(r"\1\2***", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(s in message for s in self.secrets) or "authorization" in message.lower():
-            for secret in self.secrets:
-                message = message.replace(secret, "***")
-            message = re.sub(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer\s+)?[^\s'\",}]+", r"\1***", message)
-            record.msg, record.args = message, None
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: still never let a secret through
+            message = f"{record.msg} {record.args}"
+        extra = []
+        if record.exc_info and record.exc_info[0] is not None:
+            extra.append("".join(traceback.format_exception(*record.exc_info)).rstrip())
+        elif record.exc_text:
+            extra.append(record.exc_text)
+        if record.stack_info:
+            extra.append(record.stack_info)
+        scrubbed = self.scrub("\n".join([message, *extra]))
+        if scrubbed != message or extra:
+            record.msg, record.args = scrubbed, None
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
         return True
 
 
@@ -91,10 +118,23 @@ def brief(
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-j", help="Reports in flight at once.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the response cache.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Redo reports whose outputs are up to date.")] = False,
+    max_attempts: Annotated[Optional[int], typer.Option("--max-attempts", min=1, help="Requests per model call "
+                            "before giving up on transient failures (429, 5xx, timeouts, resets). [default: 6]",
+                            show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", min=0.1, help="Seconds one request may take "
+                       "before it counts as hung and is retried. [default: 600]", show_default=False)] = None,
+    max_retry_seconds: Annotated[Optional[float], typer.Option("--max-retry-seconds", min=0, help="Seconds one "
+                                 "model call may spend on attempts and waits, Retry-After included. "
+                                 "[default: 300]", show_default=False)] = None,
     config: ConfigOpt = None,
     verbose: Verbose = 0,
 ) -> None:
-    """Write NAME.brief.md and NAME.brief.json for each report."""
+    """Write NAME.brief.md and NAME.brief.json for each report.
+
+    Exit code 0: every report is done (written now or already up to date); 2: some reports
+    failed (each is listed with its reason; re-run the same command to redo only those);
+    1: nothing could start (bad arguments, configuration or input).
+    """
     from .brief import brief_many
     from .ingest import find_reports
     from .ingest.glossary import Glossary
@@ -103,7 +143,8 @@ def brief(
 
     settings = settings_from(config, model=model, base_url=base_url, prompt=prompt, concurrency=concurrency,
                              use_cache=False if no_cache else None, grounding=grounding,
-                             glossaries=glossary or None)
+                             glossaries=glossary or None, max_attempts=max_attempts, timeout=timeout,
+                             max_retry_seconds=max_retry_seconds)
     setup_logging(verbose, settings)
     the_prompt = load_prompt(settings.prompt)
     gloss = Glossary.load(settings.glossaries)
@@ -117,6 +158,17 @@ def brief(
     if not jobs:
         raise UserError("no reports to brief", hint="give report files or folders containing .txt, .md or .html")
 
+    roots = {path: root for path, root in jobs}
+    stats = {}
+
+    def shown(text: str) -> str:
+        """File names and reasons as printed: markup escaped, control and bidi characters made visible
+        (a hostile file name must not drive the terminal)."""
+        import unicodedata
+
+        return escape("".join(c if c == " " or unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp", "Cs")
+                              else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text))
+
     async def main() -> list:
         outcomes = []
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -126,16 +178,22 @@ def brief(
             def done(outcome) -> None:
                 progress.advance(task)
                 if outcome.status == "failed":
-                    console.print(f"[red]failed[/] {escape(outcome.reason or '')}", highlight=False)
+                    reason = outcome.reason or ""
+                    if not reason.startswith(str(outcome.path)):  # input errors already name the file
+                        reason = f"{_display(outcome.path, roots.get(outcome.path))}: {reason}"
+                    console.print(f"[red]failed[/] {shown(reason)}", highlight=False, soft_wrap=True)
 
             async with connect(settings) as llm:
-                roots: dict[Path | None, list[Path]] = {}
+                by_root: dict[Path | None, list[Path]] = {}
                 for path, root in jobs:
-                    roots.setdefault(root, []).append(path)
-                for root, paths in roots.items():
-                    outcomes += await brief_many(paths, root=root, out_dir=out_dir, settings=settings,
-                                                 prompt=the_prompt, llm=llm, model=model_ref(settings),
-                                                 glossary=gloss, force=force, on_done=done)
+                    by_root.setdefault(root, []).append(path)
+                try:
+                    for root, paths in by_root.items():
+                        outcomes += await brief_many(paths, root=root, out_dir=out_dir, settings=settings,
+                                                     prompt=the_prompt, llm=llm, model=model_ref(settings),
+                                                     glossary=gloss, force=force, on_done=done)
+                finally:
+                    stats["llm"] = llm.stats
         return outcomes
 
     outcomes = _run_async(main())
@@ -143,17 +201,20 @@ def brief(
     for column, justify in (("file", "left"), ("status", "left"), ("calls", "right"), ("prompt tok", "right"),
                             ("completion tok", "right"), ("seconds", "right")):
         table.add_column(column, justify=justify, overflow="fold")
-    roots = {path: root for path, root in jobs}
     for o in outcomes:
         status = {"ok": "[green]ok[/]", "skipped": "[cyan]up to date[/]"}.get(
-            o.status, f"[red]failed[/]: {escape(o.reason or '')}")
-        table.add_row(escape(_display(o.path, roots.get(o.path))), status, str(o.usage.calls),
+            o.status, f"[red]failed[/]: {shown(o.reason or '')}")
+        table.add_row(shown(_display(o.path, roots.get(o.path))), status, str(o.usage.calls),
                       str(o.usage.prompt_tokens), str(o.usage.completion_tokens), f"{o.usage.seconds:.1f}")
     out.print(table)
     failed = sum(o.status == "failed" for o in outcomes)
     written = [str(p) for o in outcomes for p in o.outputs if o.status == "ok"]
     if written:
         console.print(f"wrote {len(written)} files under {out_dir}")
+    if "llm" in stats:
+        s = stats["llm"]
+        console.print(f"model calls: {s.calls} answered, {s.retries} retries, {s.reasks} re-asks, "
+                      f"{s.widened} with a bigger max_tokens, {s.cache_hits} from the cache", highlight=False)
     if failed:
         console.print(f"[red]{failed} of {len(outcomes)} reports failed[/]; re-run the same command to retry them "
                       "(finished reports are skipped)")

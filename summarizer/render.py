@@ -32,9 +32,47 @@ def _checks_for(brief: Brief, prefix: str) -> list[Check]:
     return [c for c in brief.checks if c.target and (c.target == prefix or c.target.startswith(prefix + "."))]
 
 
+class _CheckMarks:
+    """Footnote-style markers for checks (``⚠️[^c2]``) next to the field they are about; each
+    check is marked once, at the first place that asks for it."""
+
+    def __init__(self, brief: Brief):
+        self.brief = brief
+        self.numbers: dict[int, int] = {}  # id(check) -> footnote number
+
+    def __call__(self, prefix: str, exclude: tuple[str, ...] = ()) -> str:
+        marks = []
+        for c in _checks_for(self.brief, prefix):
+            if id(c) in self.numbers or any(c.target.startswith(x) for x in exclude):
+                continue
+            self.numbers[id(c)] = len(self.numbers) + 1
+            marks.append(f" {_SEVERITY_MARK[c.severity]}[^c{self.numbers[id(c)]}]")
+        return "".join(marks)
+
+    def section(self) -> list[str]:
+        checks = self.brief.checks
+        if not checks:
+            return []
+        counts = {s: sum(c.severity == s for c in checks) for s in ("error", "warning", "info")}
+        summary = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items() if n)
+        lines = ["## Checks", "", f"{len(checks)} automatic check{'s' if len(checks) != 1 else ''} ({summary}); "
+                 "the marks next to items point here.", ""]
+        marked = sorted(((self.numbers[id(c)], c) for c in checks if id(c) in self.numbers), key=lambda x: x[0])
+        for c in checks:
+            if id(c) not in self.numbers:
+                where = f" (`{c.target}`)" if c.target else ""
+                lines.append(f"- {_SEVERITY_MARK[c.severity]} **{c.kind}**{where}: {c.message}")
+        if len(marked) < len(checks):
+            lines.append("")
+        for n, c in marked:
+            lines.append(f"[^c{n}]: {_SEVERITY_MARK[c.severity]} **{c.kind}** (`{c.target}`): {c.message}")
+        return lines + [""]
+
+
 def to_markdown(brief: Brief) -> str:
     m = brief.meeting
-    lines = [f"# {m.title_en or 'Meeting briefing'}", ""]
+    marks = _CheckMarks(brief)
+    lines = [f"# {m.title_en or 'Meeting briefing'}{marks('meeting.title_en')}", ""]
     facts = []
     if m.body_en:
         facts.append(f"**Body:** {m.body_en}")
@@ -59,13 +97,9 @@ def to_markdown(brief: Brief) -> str:
             marks.append(f"[^{evidence.index(text) + 1}]")
         return "".join(marks)
 
-    def flags(prefix: str) -> str:
-        found = _checks_for(brief, prefix)
-        return "".join(f" {_SEVERITY_MARK[c.severity]}" for c in found[:3])
-
     lines += ["## Summary", ""]
     for n, item in enumerate(brief.summary):
-        lines.append(f"- {item.text}{cite(item.evidence)}{flags(f'summary[{n}]')}")
+        lines.append(f"- {item.text}{cite(item.evidence)}{marks(f'summary[{n}]')}")
     lines.append("")
 
     lines += ["## Actions", ""]
@@ -75,22 +109,22 @@ def to_markdown(brief: Brief) -> str:
             owner = a.owner_en or "—"
             if a.owner_zh:
                 owner += f" ({a.owner_zh})"
+            owner += marks(f"actions[{n - 1}].owner_en")
             deadline = None
             if a.deadline:
                 deadline = a.deadline.text_en + (f" ({a.deadline.date})" if a.deadline.date else "") + (
                     f" [{a.deadline.recurrence}]" if a.deadline.recurrence else "")
-            task = f"{a.task_en}{cite([a.evidence_zh])}{flags(f'actions[{n - 1}]')}"
+            task = f"{a.task_en}{cite([a.evidence_zh] if a.evidence_zh else [])}"
+            task += marks(f"actions[{n - 1}]", exclude=(f"actions[{n - 1}].deadline",))
+            deadline_marks = marks(f"actions[{n - 1}].deadline")
+            if deadline_marks:
+                deadline = (deadline or "—") + deadline_marks
             lines.append(f"| {n} | {_cell(owner)} | {_cell(task)} | {_cell(deadline)} |")
     else:
         lines.append("_No concrete assignments found._")
     lines.append("")
 
-    if brief.checks:
-        lines += ["## Checks", ""]
-        for c in brief.checks:
-            where = f" (`{c.target}`)" if c.target else ""
-            lines.append(f"- {_SEVERITY_MARK[c.severity]} **{c.kind}**{where}: {c.message}")
-        lines.append("")
+    lines += marks.section()
 
     lines += ["## Sources", ""]
     for n, text in enumerate(evidence, 1):
@@ -109,18 +143,43 @@ def to_markdown(brief: Brief) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and rename: a reader (or a crash) never sees half a file."""
+    """Write via a temporary file and rename: a reader (or a crash) never sees half a file.
+
+    The temporary file sits next to ``path`` as ``.NAME.PID.RANDOM.tmp``; a process killed
+    mid-write leaves only that (the next run removes it: ``brief.remove_stale_temps``).
+    The folder is synced after the rename, so the new name survives a power cut too.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, path)
     except BaseException:
         with_suppress_unlink(tmp)
         raise
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:  # e.g. Windows: folders cannot be opened
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _read_umask() -> int:
+    current = os.umask(0)  # the only way to read it; done once, at import, before any thread writes
+    os.umask(current)
+    return current
+
+
+_UMASK = _read_umask()
 
 
 def with_suppress_unlink(path: str) -> None:

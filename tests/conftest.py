@@ -58,3 +58,36 @@ def settings_for():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium (playwright ``Browser``) from the system package, never a downloaded build.
+
+    Skips with the reason when Chromium or playwright is missing; with SUMMARIZER_REQUIRE_BROWSER=1
+    (CI) that is a failure instead. Install Chromium with ``bash scripts/ensure-chromium.sh``.
+    """
+    required = os.environ.get("SUMMARIZER_REQUIRE_BROWSER") == "1"
+
+    def unavailable(reason: str):
+        if required:
+            pytest.fail(f"{reason} (SUMMARIZER_REQUIRE_BROWSER=1: browser tests must run)")
+        pytest.skip(f"{reason}; run `bash scripts/ensure-chromium.sh` to enable browser tests")
+
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()

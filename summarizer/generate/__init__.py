@@ -17,8 +17,10 @@ Whole-report steps on a long report are mapped over chunks; when more than
 is cut off at ``max_tokens`` even with a doubled budget is halved and redone.
 
 Messages are laid out for prompt caching: the static system message, then the report
-part, then the step's question. Evidence is always filled in by the tool from sentence
-ids, so it is verbatim by construction; owners are quoted from the source by the tool.
+part, then the step's question. Report text is data between ``<report>`` tags; a report
+line cannot close the block (``guard.neutralise``). Evidence is always filled in by the
+tool from sentence ids, so it is verbatim by construction (never neutralised); owners are
+quoted from the source by the tool.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Callable, Protocol, Sequence
 from .. import __version__
 from ..chunk import Chunk, count_tokens, plan_chunks, split_in_half
 from ..errors import InputError, ModelError
+from ..guard import neutralise
 from ..ingest import Document
 from ..ingest.facts import Facts
 from ..ingest.script import to_simplified
@@ -83,15 +86,15 @@ class Run:
     usage: Usage = field(default_factory=Usage)
     checks: list[Check] = field(default_factory=list)
 
-    # ---- how the source is shown to the model
+    # ---- how the source is shown to the model (as data: a line can never close the <report> block)
     def source_line(self, sid: int) -> str:
         text = self.doc.sentence(sid).simplified
         if self.grounding and self.doc.is_chinese:
             text = self.facts.annotate(text)
-        return f"[{sid}] {text}"
+        return f"[{sid}] {neutralise(text)}"
 
     def english_line(self, sid: int) -> str:
-        return f"[{sid}] {self.english.get(sid) or self.doc.sentence(sid).text}"
+        return f"[{sid}] {neutralise(self.english.get(sid) or self.doc.sentence(sid).text)}"
 
     def line_for(self, step: StepSpec) -> Callable[[int], str]:
         if step.reads == "english" or not self.doc.is_chinese:
@@ -115,7 +118,7 @@ class Run:
         """'Owner named in the source: 全县各级各部门 = all levels and departments of the county'."""
         if not a.actor_zh:
             return ""
-        actor = to_simplified(a.actor_zh)
+        actor = neutralise(to_simplified(a.actor_zh))
         english = self.owner_english(a) if self.grounding else None
         return f"Owner named in the source: {actor}" + (f" = {english}" if english else "")
 
@@ -303,8 +306,8 @@ async def _opening(run: Run, step: StepSpec, schema) -> None:
         ids += run.topics[0].ids
     ids = ids[:12]
     user = run.render(step, sentences="\n".join(line(i) for i in ids), renderings=run.renderings(ids))
-    result = await run.send(run.call(step, user, schema, "opening"))
-    run.headline = result.value.headline
+    value = await run.send_item(run.call(step, user, schema, "opening"), "headline")
+    run.headline = value.headline if value else ""
 
 
 async def _per_topic(run: Run, step: StepSpec, schema) -> None:
@@ -420,6 +423,17 @@ def _owner(run: Run, a: Assignment, task) -> str | None:
     return None
 
 
+def _fallback_title(facts: Facts) -> str | None:
+    """A plain title from the tool's own facts, when the model gave no headline."""
+    if not facts.body_en:
+        return None
+    kind = {"executive_meeting": "executive meeting", "standing_committee": "standing committee meeting",
+            "plenary_meeting": "plenary meeting", "work_conference": "work conference",
+            "study_session": "study session"}.get(facts.kind, "meeting")
+    number = f" No. {facts.number}" if facts.number else ""
+    return f"{facts.body_en}: {kind}{number}" + (f" ({facts.date})" if facts.date else "")
+
+
 def assemble(run: Run, model: ModelRef) -> Brief:
     doc, facts = run.doc, run.facts
     summary = [SummaryItem(text=_two_sentences(_clean(p.text)),
@@ -441,7 +455,7 @@ def assemble(run: Run, model: ModelRef) -> Brief:
         title_en = run.english.get(title.id) if title else None
     chair = facts.chair
     meeting = Meeting(
-        title_en=_clean(title_en or run.headline) or None,
+        title_en=_clean(title_en or run.headline) or _fallback_title(facts),
         body_en=facts.body_en, kind=facts.kind, number=facts.number, date=facts.date,
         chair=Person(name_zh=chair.name_zh, name_en=chair.name_en, title_en=chair.title_en) if chair else None,
         attendees_en=[f"{p.name_en}, {p.title_en}" if p.title_en else p.name_en

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 
 from ..config import EMBEDDED, Settings
@@ -27,7 +28,12 @@ def budget(settings: Settings) -> Budget:
 @contextlib.asynccontextmanager
 async def connect(settings: Settings, *, limiter=None, on_retry=None) -> AsyncIterator[LLM]:
     """An :class:`LLM` for the configured endpoint; starts (and stops) the embedded server if needed."""
-    store = Store(settings.db_path)  # also remembers what each endpoint supports, even with --no-cache
+    try:
+        store = Store(settings.db_path)  # also remembers what each endpoint supports, even with --no-cache
+    except (sqlite3.Error, OSError) as exc:  # an unreadable cache must not stop a batch: run without it
+        log.warning("cannot open the response cache %s (%s); running without it (move the file aside "
+                    "to start a new one)", settings.db_path, exc)
+        store = None
     server = None
     try:
         if settings.is_embedded:
@@ -50,3 +56,5 @@ async def connect(settings: Settings, *, limiter=None, on_retry=None) -> AsyncIt
     finally:
         if server is not None:
             server.stop()
+        if store is not None:
+            store.close()

@@ -1,8 +1,10 @@
 """SQLite store: the response cache and what each endpoint+model supports.
 
 One database file per cache directory, in WAL mode so several processes can read and
-write it at once (each connection waits up to 30 s for a lock instead of failing).
-Keys never contain the API key; values are model outputs that already validated.
+write it at once (each connection waits up to 30 s for a lock instead of failing). Every
+write is one autocommit statement, so a process killed at any moment leaves the database
+consistent (SQLite's journal rolls back the unfinished write). Keys never contain the API
+key; values are model outputs that already validated.
 """
 
 from __future__ import annotations
@@ -97,6 +99,19 @@ class Store:
             cur = self._conn().execute("DELETE FROM responses WHERE created < ?",
                                        (time.time() - older_than_days * 86400,))
         return cur.rowcount
+
+    def count(self) -> int:
+        return self._conn().execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+
+    def integrity(self) -> str:
+        """SQLite's own consistency check: 'ok' when the database is sound."""
+        return "; ".join(row[0] for row in self._conn().execute("PRAGMA integrity_check").fetchall())
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
 
     # ---- structured-output capability per endpoint+model
     def mode(self, endpoint: str, model: str) -> str | None:

@@ -2,7 +2,10 @@
 
 - The openai SDK sends requests (its own retries off); tenacity retries transient
   failures (429 honouring Retry-After, 5xx, timeouts, connection errors, empty replies)
-  with exponential backoff and jitter, within a per-call attempt and time budget.
+  with exponential backoff and jitter, within a per-call attempt and time budget
+  (:class:`Budget`: attempts, seconds per attempt, seconds for the whole call). A
+  Retry-After also pauses every other call on the same client, so concurrent reports do
+  not stampede a rate-limited endpoint.
 - Structured output strategies are a table (:data:`MODES`), tried in order
   json_schema -> json_object (+ llama.cpp's ``schema`` extension) -> schema in the prompt
   with JSON taken from the reply; the first that works is remembered per endpoint+model.
@@ -19,6 +22,7 @@ import email.utils
 import json
 import logging
 import re
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from enum import Enum
@@ -27,7 +31,12 @@ from typing import Any, Callable
 import openai
 from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+try:  # tenacity >= 8.3: do not start a wait that would end past the budget
+    from tenacity import stop_before_delay as _stop_by_delay
+except ImportError:  # pragma: no cover - older tenacity
+    from tenacity import stop_after_delay as _stop_by_delay
 from tenacity.wait import wait_base, wait_random_exponential
 
 from ..chunk import count_tokens
@@ -69,6 +78,10 @@ class EmptyReply(Exception):
     """The endpoint answered 200 with no content (a glitch worth retrying)."""
 
 
+class AttemptTimeout(Exception):
+    """One attempt got no complete reply within ``Budget.timeout`` (a hung or trickling server)."""
+
+
 class Truncated(ModelError):
     """The reply hit ``max_tokens`` even with a doubled budget: split the input."""
 
@@ -81,18 +94,26 @@ class Unsupported(Exception):
 
 
 _REJECTION = re.compile(r"response_format|json_schema|json_object|schema|grammar|structured", re.IGNORECASE)
+_REJECTION_4XX = re.compile(_REJECTION.pattern + r"|json", re.IGNORECASE)
 
 
 def _is_rejection(exc: Exception) -> bool:
+    """Did the server refuse the structured-output request itself (so another strategy may work)?
+
+    A 400 about something else (max_tokens too large, context too long, a wrong model name)
+    is not a rejection: falling back would only repeat it under every strategy.
+    """
     if not isinstance(exc, openai.APIStatusError):
         return False
-    if exc.status_code in (400, 404, 415, 422, 501):
+    if exc.status_code in (415, 501):
         return True
+    if exc.status_code in (400, 404, 422):
+        return bool(_REJECTION_4XX.search(str(exc.message)))
     return exc.status_code >= 500 and bool(_REJECTION.search(str(exc.message)))
 
 
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, (openai.APIConnectionError, EmptyReply)):
+    if isinstance(exc, (openai.APIConnectionError, EmptyReply, AttemptTimeout)):
         return True
     if isinstance(exc, openai.APIStatusError):
         if _is_rejection(exc):
@@ -194,12 +215,15 @@ class Endpoint:
     base_url: str  # where requests go
     model: str
     name: str  # how outputs and cache keys name it ('embedded' for the bundled model)
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # never in a repr, a log or a traceback
     preferred_mode: Mode | None = None
 
 
 @dataclass
 class Budget:
+    """How hard one call tries: ``max_attempts`` requests of at most ``timeout`` seconds each,
+    all within ``max_retry_seconds`` from the first (a wait that would end later is not started)."""
+
     timeout: float = 600.0
     max_attempts: int = 6
     max_retry_seconds: float = 300.0
@@ -212,6 +236,7 @@ class Stats:
     retries: int = 0
     cache_hits: int = 0
     reasks: int = 0
+    widened: int = 0  # replies cut at max_tokens, asked again with twice the budget
     fallbacks: list[str] = field(default_factory=list)
 
 
@@ -230,10 +255,12 @@ class LLM:
             base_url=endpoint.base_url,
             api_key=endpoint.api_key or "not-needed",  # local servers ignore it; the SDK requires one
             max_retries=0,  # one retry layer only: tenacity, below
-            timeout=self.budget.timeout,
+            # the hard per-attempt deadline is ours (asyncio.timeout in _send); the SDK's is a backstop
+            timeout=self.budget.timeout + 5,
         )
         # never more requests in flight than the endpoint serves at once (llama.cpp: one)
         self._slots = asyncio.Semaphore(max(1, max_in_flight))
+        self._paused_until = 0.0  # monotonic time before which no request is sent (a Retry-After)
 
     def scrub(self, text: str) -> str:
         """Error text from a server may echo the key back: never let it out."""
@@ -246,14 +273,21 @@ class LLM:
     # ---- structured-output mode memory
     def _mode(self) -> Mode:
         if self.store:
-            remembered = self.store.mode(self.endpoint.name, self.endpoint.model)
-            if remembered:
+            try:
+                remembered = self.store.mode(self.endpoint.name, self.endpoint.model)
+            except sqlite3.Error as exc:
+                log.warning("cannot read %s (%s)", self.store.path, exc)
+                remembered = None
+            if remembered in {m.value for m in MODES}:
                 return Mode(remembered)
         return self.endpoint.preferred_mode or MODES[0]
 
     def _remember(self, mode: Mode) -> None:
         if self.store:
-            self.store.set_mode(self.endpoint.name, self.endpoint.model, mode.value)
+            try:
+                self.store.set_mode(self.endpoint.name, self.endpoint.model, mode.value)
+            except sqlite3.Error as exc:
+                log.warning("cannot write %s (%s)", self.store.path, exc)
 
     def key(self, call: Call, mode: Mode | None = None) -> str:
         return cache_key({
@@ -262,11 +296,20 @@ class LLM:
             "max_tokens": call.max_tokens, "output": call.output.model_json_schema(), "epoch": call.epoch,
         })
 
+    def _cache_failed(self, exc: sqlite3.Error) -> None:
+        """The cache is an optimisation: if its database fails, carry on without it."""
+        log.warning("response cache %s failed (%s); continuing without the cache", self.store.path, exc)
+        self.use_cache = False
+
     # ---- public
     def cached(self, call: Call) -> Result | None:
         if not self.use_cache:
             return None
-        hit = self.store.get(self.key(call))
+        try:
+            hit = self.store.get(self.key(call))
+        except sqlite3.Error as exc:
+            self._cache_failed(exc)
+            return None
         if hit is None:
             return None
         try:
@@ -298,10 +341,13 @@ class LLM:
         self._remember(mode)
         result.seconds = round(time.monotonic() - started, 3)
         if self.use_cache:
-            self.store.put(self.key(call), endpoint=self.endpoint.name, model=self.endpoint.model,
-                           prompt=call.prompt_ref, step=call.step, content=result.content,
-                           prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
-                           seconds=result.seconds)
+            try:
+                self.store.put(self.key(call), endpoint=self.endpoint.name, model=self.endpoint.model,
+                               prompt=call.prompt_ref, step=call.step, content=result.content,
+                               prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+                               seconds=result.seconds)
+            except sqlite3.Error as exc:
+                self._cache_failed(exc)
         return result
 
     # ---- one strategy: send, validate, re-ask once, widen max_tokens once
@@ -343,6 +389,7 @@ class LLM:
             if finish == "length":
                 if not widened:
                     widened = True
+                    self.stats.widened += 1
                     max_tokens *= 2
                     log.info("%s: reply cut at max_tokens; retrying with max_tokens=%d", call.step, max_tokens)
                     continue
@@ -367,10 +414,11 @@ class LLM:
 
     async def _send(self, body: dict[str, Any]) -> tuple[str, str | None, tuple[int, int], int]:
         attempts = 0
+        budget = self.budget
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.budget.max_attempts) | stop_after_delay(self.budget.max_retry_seconds),
-            wait=wait_retry_after(wait_random_exponential(multiplier=1, max=self.budget.backoff_max),
-                                  cap=self.budget.max_retry_seconds),
+            stop=stop_after_attempt(budget.max_attempts) | _stop_by_delay(budget.max_retry_seconds),
+            wait=wait_retry_after(wait_random_exponential(multiplier=1, max=budget.backoff_max),
+                                  cap=budget.max_retry_seconds),
             retry=retry_if_exception(is_transient),
             before_sleep=self._before_sleep,
             reraise=True,
@@ -379,14 +427,20 @@ class LLM:
             async for attempt in retrying:
                 with attempt:
                     attempts += 1
+                    await self._respect_pause()
                     if self.limiter is not None:
                         await self.limiter.acquire(body)
                     try:
                         async with self._slots:
-                            response = await self._client.chat.completions.create(**body)
+                            async with asyncio.timeout(budget.timeout):
+                                response = await self._client.chat.completions.create(**body)
+                    except TimeoutError:
+                        raise AttemptTimeout(f"no reply within {budget.timeout:g}s") from None
                     except openai.APIStatusError as exc:
-                        if self.limiter is not None and exc.status_code == 429:
-                            self.limiter.throttled(retry_after(exc))
+                        if exc.status_code == 429:
+                            self._pause(retry_after(exc))
+                            if self.limiter is not None:
+                                self.limiter.throttled(retry_after(exc))
                         if _is_rejection(exc) and "response_format" in body:
                             raise Unsupported(self.scrub(f"HTTP {exc.status_code}: {_one_line(exc.message)}")) from None
                         raise
@@ -398,6 +452,8 @@ class LLM:
                         raise ModelError(self.scrub(f"the model refused: {_one_line(message.refusal)}"),
                                          kind="refusal")
                     content = message.content or ""
+                    if choice.finish_reason == "content_filter":
+                        raise ModelError("the endpoint's content filter withheld the reply", kind="refusal")
                     if not content.strip() and choice.finish_reason != "length":
                         raise EmptyReply("reply content is empty")
                     usage = response.usage
@@ -409,13 +465,27 @@ class LLM:
                     self.stats.calls += 1
                     return content, choice.finish_reason, (prompt_tokens, completion_tokens), attempts - 1
         except openai.APIStatusError as exc:
-            raise ModelError(self.scrub(_describe(exc)), kind=f"http_{exc.status_code}") from None
+            raise ModelError(self.scrub(f"{_describe(exc)} ({_attempts(attempts)})"),
+                             kind=f"http_{exc.status_code}") from None
         except openai.APIConnectionError as exc:
             raise ModelError(self.scrub(f"cannot reach {self.endpoint.name}: {_one_line(str(exc))} "
-                                        f"(after {attempts} attempts)"), kind="connection") from None
+                                        f"({_attempts(attempts)})"), kind="connection") from None
+        except AttemptTimeout as exc:
+            raise ModelError(f"{exc} ({_attempts(attempts)})", kind="timeout") from None
         except EmptyReply as exc:
-            raise ModelError(f"{exc} (after {attempts} attempts)", kind="empty_reply") from None
+            raise ModelError(f"{exc} ({_attempts(attempts)})", kind="empty_reply") from None
         raise AssertionError("unreachable")
+
+    def _pause(self, seconds: float | None) -> None:
+        """A 429 with Retry-After pauses every call on this client, not just the one that got it."""
+        if seconds:
+            until = time.monotonic() + min(seconds, self.budget.max_retry_seconds)
+            self._paused_until = max(self._paused_until, until)
+
+    async def _respect_pause(self) -> None:
+        delay = self._paused_until - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     def _before_sleep(self, state: RetryCallState) -> None:
         self.stats.retries += 1
@@ -433,6 +503,10 @@ def _with_usage(exc: ModelError, totals: Result) -> ModelError:
     exc.usage = Usage(calls=totals.calls, prompt_tokens=totals.prompt_tokens,
                       completion_tokens=totals.completion_tokens)
     return exc
+
+
+def _attempts(n: int) -> str:
+    return "after 1 attempt" if n == 1 else f"after {n} attempts"
 
 
 def _one_line(text: str | None, limit: int = 200) -> str:
