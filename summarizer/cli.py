@@ -23,6 +23,7 @@ from rich.table import Table
 from . import __version__
 from .config import Settings, load_settings
 from .errors import UserError
+from .batch.cli import batch_app
 from .evaluate.cli import eval_app
 from .spotcheck.cli import spotcheck_app
 
@@ -33,6 +34,7 @@ cache_app = typer.Typer(no_args_is_help=True, help="Inspect or clear the respons
 app.add_typer(prompts_app, name="prompts")
 app.add_typer(cache_app, name="cache")
 app.add_typer(eval_app, name="eval")
+app.add_typer(batch_app, name="batch")
 app.add_typer(spotcheck_app, name="spotcheck")
 
 console = Console(stderr=True)
@@ -115,7 +117,9 @@ def brief(
     glossary: Annotated[Optional[list[Path]], typer.Option("--glossary", help="Extra glossary TSV (repeatable).")] = None,
     grounding: Annotated[bool, typer.Option("--grounding/--no-grounding", help="Give the model the tool's "
                                             "renderings of names and terms.")] = True,
-    concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-j", help="Reports in flight at once.")] = None,
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-j", help="Reports in flight; for a "
+                           "remote endpoint also requests in flight (the embedded model serves one at a time).")
+                           ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the response cache.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Redo reports whose outputs are up to date.")] = False,
     max_attempts: Annotated[Optional[int], typer.Option("--max-attempts", min=1, help="Requests per model call "
@@ -126,6 +130,10 @@ def brief(
     max_retry_seconds: Annotated[Optional[float], typer.Option("--max-retry-seconds", min=0, help="Seconds one "
                                  "model call may spend on attempts and waits, Retry-After included. "
                                  "[default: 300]", show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print per report its tokens, the calls it needs "
+                                          "and their estimated cost, and the totals; make no call.")] = False,
+    prices: Annotated[Optional[Path], typer.Option("--prices", help="Price table (TOML) for --dry-run "
+                                                   "(default: the packaged example prices).")] = None,
     config: ConfigOpt = None,
     verbose: Verbose = 0,
 ) -> None:
@@ -157,6 +165,14 @@ def brief(
         jobs += [(p, target if target.is_dir() else None) for p in found]
     if not jobs:
         raise UserError("no reports to brief", hint="give report files or folders containing .txt, .md or .html")
+    if dry_run:
+        from .batch.plan import plan_reports, print_plan
+
+        rows = plan_reports([p for p, _ in jobs], settings, the_prompt, prices=prices, glossary=gloss)
+        print_plan(rows, settings, the_prompt, prices=prices, console=out)
+        if any(r.error for r in rows):
+            raise typer.Exit(2)
+        return
 
     roots = {path: root for path, root in jobs}
     stats = {}

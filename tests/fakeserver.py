@@ -24,74 +24,28 @@ import collections
 import json
 import re
 import socket
+import sys
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Callable
 
-LINE = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
+if __package__ in (None, ""):  # run as a script (a stand-in for the embedded server): find the package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def _schema_of(body: dict) -> dict | None:
-    fmt = body.get("response_format") or {}
-    if fmt.get("type") == "json_schema":
-        return fmt["json_schema"]["schema"]
-    if fmt.get("type") == "json_object" and "schema" in fmt:
-        return fmt["schema"]
-    for message in body.get("messages", []):  # prompted mode: the schema is in the system message
-        m = re.search(r"JSON Schema:\n(\{.*\})\s*$", message.get("content", ""), re.DOTALL)
-        if m:
-            return json.loads(m.group(1))
-    return None
+from summarizer.llm import synthetic
 
 
 def report_lines(body: dict) -> list[tuple[int, str]]:
-    user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
-    inside = re.search(r"<report>\n(.*?)\n</report>", user, re.DOTALL)
-    return [(int(i), t) for i, t in LINE.findall(inside.group(1) if inside else user)]
-
-
-def _resolve(schema: dict, root: dict) -> dict:
-    while "$ref" in schema:
-        schema = root["$defs"][schema["$ref"].split("/")[-1]]
-    return schema
-
-
-def instance(schema: dict, root: dict, ids: list[int], name: str = "value", n: int = 0):
-    """A valid instance of a (pydantic-made) JSON schema, with English text and report sentence ids."""
-    schema = _resolve(schema, root)
-    if "anyOf" in schema:
-        return instance(next(s for s in schema["anyOf"] if s.get("type") != "null"), root, ids, name, n)
-    kind = schema.get("type")
-    if kind == "object":
-        return {key: instance(sub, root, ids, key, n) for key, sub in schema.get("properties", {}).items()}
-    if kind == "array":
-        count = schema.get("minItems", min(3, len(ids)) if name != "sentences" else 1)
-        count = min(count, schema.get("maxItems", count))
-        return [instance(schema["items"], root, ids, name, i) for i in range(count)]
-    if kind == "integer":
-        return ids[n % len(ids)] if name in ("id", "sentences", "sentence") else n + 1
-    if kind == "boolean":
-        return False
-    if name == "owner":
-        return "All departments"
-    if name == "deadline":
-        return ""
-    return f"English {name} {n + 1} about sentence {ids[n % len(ids)]}."
+    return synthetic.report_lines(body.get("messages", []))
 
 
 def schema_responder(body: dict) -> str:
-    """A valid reply for any structured request, derived from the request's own schema."""
-    schema = _schema_of(body)
-    if schema is None:
-        return json.dumps({"answer": "ok"})
-    ids = [i for i, _ in report_lines(body)] or [1]
-    value = instance(schema, schema, ids)
-    if "sentences" in value and isinstance(value["sentences"], list) and value["sentences"] \
-            and isinstance(value["sentences"][0], dict):  # a translation: one item per sentence, in order
-        value["sentences"] = [{"id": i, "en": f"English of sentence {i}."} for i in ids[:len(value["sentences"])]]
-    return json.dumps(value)
+    """A valid reply for any structured request, derived from the request's own schema
+    (the package's one stand-in generator, :mod:`summarizer.llm.synthetic`)."""
+    return synthetic.reply_to_request(body)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -225,6 +179,7 @@ class FakeOpenAI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once (no 40 ms delayed-ACK stall)
 
             def log_message(self, *args):  # keep test output quiet
                 pass

@@ -64,15 +64,28 @@ def test_started_used_and_stopped():
 
     async def go():
         async with connect(settings) as llm:
-            assert llm.endpoint.name == "embedded" and llm.endpoint.base_url.startswith("http://127.0.0.1:")
+            assert llm.endpoint.name == "embedded" and llm.endpoint.base_url is None  # not started yet
+            seen["before_call"] = _children()
+            result = await llm.run(Call(step="t", messages=[{"role": "user", "content": "hi"}], output=Ok))
+            assert llm.endpoint.base_url.startswith("http://127.0.0.1:")
             seen["children"] = _children()
-            return await llm.run(Call(step="t", messages=[{"role": "user", "content": "hi"}], output=Ok))
+            return result
 
     before = _children()
     result = asyncio.run(go())
     assert result.value.answer.startswith("English answer")  # answered by the server the tool started
+    assert seen["before_call"] == before  # started lazily, at the first call
     assert len(seen["children"] - before) >= 1  # a server process existed while in use
     assert _children() == before  # and is gone afterwards
+    # a run answered entirely from the cache never starts the model server
+
+    async def cached():
+        async with connect(settings) as llm:
+            result = await llm.run(Call(step="t", messages=[{"role": "user", "content": "hi"}], output=Ok))
+            return result, llm.endpoint.base_url, _children()
+
+    again, url, during = asyncio.run(cached())
+    assert again.cached and url is None and during == before
 
 
 def test_start_and_stop_and_threads_flag():

@@ -11,6 +11,7 @@ from ..config import EMBEDDED, Settings
 from ..schema import ModelRef
 from .cache import Store
 from .client import LLM, Budget, Endpoint, Mode
+from .limits import RateLimiter
 from .local import EmbeddedServer
 
 log = logging.getLogger(__name__)
@@ -38,14 +39,16 @@ async def connect(settings: Settings, *, limiter=None, on_retry=None) -> AsyncIt
     try:
         if settings.is_embedded:
             server = EmbeddedServer(settings)
-            base_url = server.start()
-            # llama.cpp answers json_schema with HTTP 500; its json_object takes a schema (grammar)
-            endpoint = Endpoint(base_url=base_url, model=settings.model_name, name=EMBEDDED,
-                                preferred_mode=Mode.JSON_OBJECT)
+            # started on the first call that misses the cache, not before (a cached re-run never loads
+            # the model); llama.cpp answers json_schema with HTTP 500, its json_object takes a schema
+            endpoint = Endpoint(base_url=None, model=settings.model_name, name=EMBEDDED,
+                                preferred_mode=Mode.JSON_OBJECT, start=server.start)
         else:
             key = settings.api_key.get_secret_value() if settings.api_key else None
             endpoint = Endpoint(base_url=settings.base_url, model=settings.model_name, name=settings.base_url,
                                 api_key=key)
+        if limiter is None:
+            limiter = RateLimiter.for_settings(settings)  # None for the embedded model
         llm = LLM(endpoint, store, budget(settings), use_cache=settings.use_cache, limiter=limiter,
                   on_retry=on_retry,
                   max_in_flight=settings.embedded.parallel if settings.is_embedded else settings.effective_concurrency)

@@ -212,11 +212,12 @@ class Result:
 
 @dataclass
 class Endpoint:
-    base_url: str  # where requests go
+    base_url: str | None  # where requests go (None until ``start`` has run)
     model: str
     name: str  # how outputs and cache keys name it ('embedded' for the bundled model)
     api_key: str | None = field(default=None, repr=False)  # never in a repr, a log or a traceback
     preferred_mode: Mode | None = None
+    start: Callable[[], str] | None = field(default=None, repr=False)  # brings the endpoint up; returns base_url
 
 
 @dataclass
@@ -251,13 +252,8 @@ class LLM:
         self.limiter = limiter
         self.on_retry = on_retry
         self.stats = Stats()
-        self._client = openai.AsyncOpenAI(
-            base_url=endpoint.base_url,
-            api_key=endpoint.api_key or "not-needed",  # local servers ignore it; the SDK requires one
-            max_retries=0,  # one retry layer only: tenacity, below
-            # the hard per-attempt deadline is ours (asyncio.timeout in _send); the SDK's is a backstop
-            timeout=self.budget.timeout + 5,
-        )
+        self._client: openai.AsyncOpenAI | None = None  # made on the first request (see _connection)
+        self._connect_lock = asyncio.Lock()
         # never more requests in flight than the endpoint serves at once (llama.cpp: one)
         self._slots = asyncio.Semaphore(max(1, max_in_flight))
         self._paused_until = 0.0  # monotonic time before which no request is sent (a Retry-After)
@@ -267,8 +263,26 @@ class LLM:
         key = self.endpoint.api_key
         return text.replace(key, "***") if key and len(key) >= 4 else text
 
+    async def _connection(self) -> openai.AsyncOpenAI:
+        """The SDK client, made on first use. An endpoint with ``start`` (the embedded server) is
+        started only now, so a run answered entirely from the cache never loads the model."""
+        if self._client is None:
+            async with self._connect_lock:
+                if self._client is None:
+                    if self.endpoint.base_url is None and self.endpoint.start is not None:
+                        self.endpoint.base_url = await asyncio.to_thread(self.endpoint.start)
+                    self._client = openai.AsyncOpenAI(
+                        base_url=self.endpoint.base_url,
+                        api_key=self.endpoint.api_key or "not-needed",  # local servers ignore it; the SDK needs one
+                        max_retries=0,  # one retry layer only: tenacity, below
+                        # the hard per-attempt deadline is ours (asyncio.timeout in _send); the SDK's is a backstop
+                        timeout=self.budget.timeout + 5,
+                    )
+        return self._client
+
     async def aclose(self) -> None:
-        await self._client.close()
+        if self._client is not None:
+            await self._client.close()
 
     # ---- structured-output mode memory
     def _mode(self) -> Mode:
@@ -427,13 +441,15 @@ class LLM:
             async for attempt in retrying:
                 with attempt:
                     attempts += 1
-                    await self._respect_pause()
-                    if self.limiter is not None:
-                        await self.limiter.acquire(body)
+                    client = await self._connection()
                     try:
                         async with self._slots:
+                            # pause and rate budget apply when the request goes out, not while it queues
+                            await self._respect_pause()
+                            if self.limiter is not None:
+                                await self.limiter.acquire(body)
                             async with asyncio.timeout(budget.timeout):
-                                response = await self._client.chat.completions.create(**body)
+                                response = await client.chat.completions.create(**body)
                     except TimeoutError:
                         raise AttemptTimeout(f"no reply within {budget.timeout:g}s") from None
                     except openai.APIStatusError as exc:

@@ -1,0 +1,424 @@
+#!/usr/bin/env python
+"""Throughput benchmark: prints, for the machine it runs on, the five numbers of the README's
+"Performance" section. A script, not a timed test.
+
+    .venv/bin/python bench/bench.py            # everything (runs the embedded model: minutes)
+    .venv/bin/python bench/bench.py --quick    # everything but the embedded model
+
+1. tool overhead: wall time of ``summarizer brief`` on the seed reports with the embedded
+   model, against the model's own time for the same requests. The server (llama-cpp-python,
+   started by ``summarizer serve`` with ``--verbose True`` so llama.cpp prints
+   ``llama_perf_context_print`` after every completion) logs each request's prompt-eval and
+   eval time; their sum is the model's work. ``brief`` reuses that server, so model loading
+   is not in either number; the CLI's start-up, ingest, checks and HTTP are. Target ≤ 1.05×.
+2. calls and tokens per report (no model: the pipeline with stand-in replies): calls against
+   the prompt's declared steps, and for each step the report text it shows (ids and the
+   tool's inline renderings included) against the report's own tokens. Target: calls =
+   declared steps for a fitting report; shown ≤ 1.15 × source (+ fixed instructions per call).
+3. cached re-run of the dev eval set (``summarizer eval run``), or when that or the dataset
+   is missing, of ``summarizer brief`` on the seeds — and the bench says which. The cache is
+   filled through the local fake server first; the re-run makes no model call. Target < 5 s.
+4. 100 reports (the seeds, 20 copies each) against the local fake server answering every
+   request after 1 s, at ``--concurrency 16``; ideal = calls / 16 seconds. Target ≤ 1.15×.
+5. peak resident memory of the ``summarizer brief`` process on a 5 MB report (the seeds'
+   bodies repeated), against the fake server (no model server in the number).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakeserver import FakeOpenAI  # noqa: E402  (the same fake server the tests use)
+
+SEEDS = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt")) or sorted((ROOT / "samples").glob("*.txt"))
+DEV = ROOT / "evals" / "datasets" / "dev"
+PY = sys.executable
+
+# The fake server writes headers and body separately; without TCP_NODELAY every reply waits for
+# a delayed ACK (~40 ms): a test-server artefact that is not the tool's overhead.
+http.server.BaseHTTPRequestHandler.disable_nagle_algorithm = True
+
+
+@dataclass
+class Row:
+    measure: str
+    result: str
+    target: str = ""
+    ok: bool | None = None
+    note: str = ""
+
+
+# ------------------------------------------------------------------ plumbing
+def base_env(tmp: Path, cache: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL")}
+    env.update(SUMMARIZER_CACHE_DIR=str(tmp / cache), SUMMARIZER_CONFIG=str(tmp / "no-config.toml"),
+               TIKTOKEN_CACHE_DIR=str(tmp / "tiktoken"), PYTHONPATH=str(ROOT), COLUMNS="160")
+    return env
+
+
+@dataclass
+class Ran:
+    seconds: float
+    code: int
+    max_rss_mb: float
+    stdout: str
+    stderr: str
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 3600) -> Ran:
+    """Run a command; wall time, exit code and the child's own peak RSS (os.wait4)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.monotonic()
+        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
+        seconds = time.monotonic() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Ran(seconds, proc.returncode, usage.ru_maxrss / 1024, out.read(), err.read())
+
+
+def summarizer(*args: object) -> list[str]:
+    return [PY, "-m", "summarizer", *map(str, args)]
+
+
+@contextlib.contextmanager
+def fake_server(latency: float = 0.0):
+    with FakeOpenAI(latency=latency) as server:
+        yield server
+
+
+def check(ran: Ran, what: str) -> None:
+    if ran.code not in (0,):
+        tail = "\n".join((ran.stderr or ran.stdout).strip().splitlines()[-15:])
+        raise SystemExit(f"{what} failed (exit {ran.code}):\n{tail}")
+
+
+def warm_up(tmp: Path) -> None:
+    """Seed the shared tiktoken cache once, so no measurement pays for it."""
+    run([PY, "-c", "from summarizer.chunk import count_tokens; count_tokens('x')"], base_env(tmp, "cache-warm"), ROOT)
+
+
+# ------------------------------------------------------------------ 1. embedded overhead
+PERF = {
+    "prompt": re.compile(r"llama_perf_context_print:\s+prompt eval time =\s+([\d.]+) ms /\s+(\d+) tokens"),
+    "eval": re.compile(r"llama_perf_context_print:\s+eval time =\s+([\d.]+) ms /\s+(\d+) runs"),
+    "total": re.compile(r"llama_perf_context_print:\s+total time =\s+([\d.]+) ms"),
+}
+
+
+def perf_totals(log: str) -> dict[str, float]:
+    """Seconds (and tokens) summed over every llama_perf_context_print block in a server log."""
+    out: dict[str, float] = {}
+    for name, pattern in PERF.items():
+        found = [m if isinstance(m, tuple) else (m,) for m in pattern.findall(log)]
+        out[name] = sum(float(m[0]) for m in found) / 1000
+        out[f"{name}_count"] = len(found)
+        out[f"{name}_tokens"] = sum(int(m[1]) for m in found if len(m) > 1)
+    return out
+
+
+def bench_overhead(tmp: Path, prompt: str) -> list[Row]:
+    from summarizer.config import load_settings
+    from summarizer.llm.local import EmbeddedServer, model_path
+
+    cache = tmp / "cache-embedded"
+    user = load_settings(None)  # the model is assembled (once) in the user's own cache folder
+    model = model_path(user.cache_dir)
+    settings = load_settings(None)
+    settings.cache_dir = cache
+    argv = EmbeddedServer(settings, command=None)._argv("{port}", model)  # the tool's own command line...
+    argv[argv.index("--verbose") + 1] = "True"  # ...with llama.cpp's per-request timings printed
+    config = tmp / "embedded.toml"
+    config.write_text(f"[embedded]\ncommand = {json.dumps(argv)}\nstartup_timeout = 900\n")
+    env = base_env(tmp, "cache-embedded")
+    serve_log = open(tmp / "serve.out", "w")
+    serve = subprocess.Popen(summarizer("serve", "--config", config), env=env, cwd=tmp, stdout=serve_log,
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    rows = []
+    try:
+        state = cache / "embedded-server.json"
+        deadline = time.monotonic() + 900
+        while not state.exists():
+            if serve.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"summarizer serve did not start: see {tmp / 'serve.out'}")
+            time.sleep(0.5)
+        log_path = cache / "embedded-server.log"
+        offset = log_path.stat().st_size
+        ran = run(summarizer("brief", *SEEDS, "--out", tmp / "out-embedded", "--prompt", prompt, "--config",
+                             config), env, tmp)
+        check(ran, "summarizer brief (embedded)")
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            fh.seek(offset)
+            perf = perf_totals(fh.read())
+        calls = sum(json.loads(p.read_text())["usage"]["calls"] for p in (tmp / "out-embedded").glob("*.brief.json"))
+        model_s = perf["prompt"] + perf["eval"]
+        if not model_s:
+            raise SystemExit(f"no llama_perf_context_print timings in {log_path}: was the server verbose?")
+        ratio = ran.seconds / model_s
+        note = (f"{perf['prompt_count']:.0f} requests timed ({calls} calls); model = prompt eval {perf['prompt']:.1f} s "
+                f"({perf['prompt_tokens']:.0f} tok) + eval {perf['eval']:.1f} s ({perf['eval_tokens']:.0f} tok); "
+                f"llama.cpp's total incl. sampling and grammar: {perf['total']:.1f} s -> "
+                f"{ran.seconds / max(perf['total'], 1e-9):.3f}×")
+        rows.append(Row("1. overhead: brief on the seeds, embedded model",
+                        f"{ran.seconds:.1f} s wall / {model_s:.1f} s model = {ratio:.3f}×", "≤ 1.05×", ratio <= 1.05,
+                        note))
+        # 3b. a cached re-run on the embedded endpoint, its server already running
+        again = run(summarizer("brief", *SEEDS, "--out", tmp / "out-embedded", "--prompt", prompt, "--config",
+                               config, "--force"), env, tmp)
+        check(again, "cached re-run (embedded)")
+        rows.append(Row("3b. cached re-run: brief on the seeds, embedded (server up)", f"{again.seconds:.2f} s",
+                        "< 5 s", again.seconds < 5, "every reply from the cache"))
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            serve.wait()
+        serve_log.close()
+    return rows
+
+
+# ------------------------------------------------------------------ 2. calls and tokens
+# report data in a request: numbered sentences (wherever they are), topic headers, owner hints
+REPORT_LINE = re.compile(r"^(\s*\[\d+\] |Topic \d+ \(sentences |\s*\(?Owner named in the source)")
+
+
+def bench_tokens(prompts: list[str]) -> list[Row]:
+    import asyncio
+
+    from summarizer.batch.plan import plan_one
+    from summarizer.chunk import count_tokens
+    from summarizer.config import load_settings
+    from summarizer.generate.outputs import OUTPUTS
+    from summarizer.ingest import read_report
+    from summarizer.ingest.facts import establish_facts
+    from summarizer.ingest.glossary import Glossary
+    from summarizer.ingest.structure import assignments, topics
+    from summarizer.llm.offline import offline_llm
+    from summarizer.prompts import load_prompt
+
+    rows = []
+    glossary = Glossary.load()
+    for name in prompts:
+        prompt = load_prompt(name)
+        for grounding in (True, False):
+            settings = load_settings(None, base_url="https://api.example.invalid/v1", model="gpt-4o-mini",
+                                     grounding=grounding, use_cache=False)
+
+            async def plan():
+                llm = offline_llm(settings)
+                try:
+                    return [await plan_one(p, settings=settings, prompt=prompt, llm=llm, glossary=glossary)
+                            for p in SEEDS]
+                finally:
+                    await llm.aclose()
+
+            plans = asyncio.run(plan())
+            calls_ok = True
+            source = shown = fixed = reading_calls = 0
+            per_report_calls = []
+            for path, (runner, tokens, error) in zip(SEEDS, plans):
+                if error:
+                    raise SystemExit(f"{path}: {error}")
+                doc = read_report(path)
+                facts = establish_facts(doc, glossary)
+                counts = {"report": 1, "opening": 1, "topic": len(topics(doc, facts)),
+                          "assignment": len(assignments(doc, facts))}
+                declared = sum(counts.get(OUTPUTS[s.output][0], 0) for s in prompt.meta.steps)
+                per_report_calls.append(len(runner.calls))
+                calls_ok = calls_ok and len(runner.calls) == declared
+                source += tokens
+                for call in runner.calls:
+                    scope = OUTPUTS[prompt.step(call.step).output][0]
+                    if scope not in ("report", "topic", "sentences"):  # steps that read the whole report
+                        continue
+                    user = call.body["messages"][1]["content"]
+                    data = [line for line in user.splitlines() if REPORT_LINE.match(line)]
+                    shown_here = count_tokens("\n".join(data))
+                    shown += shown_here
+                    fixed += call.prompt_tokens - shown_here
+                    reading_calls += 1
+            ratio = shown / source
+            rows.append(Row(f"2. {name}, grounding {'on' if grounding else 'off'}: calls per report",
+                            " ".join(map(str, per_report_calls)) + f" (= {prompt.calls_when_fitting})",
+                            "= declared steps", calls_ok))
+            rows.append(Row(f"2. {name}, grounding {'on' if grounding else 'off'}: report text sent by the "
+                            "source-reading step(s)", f"{shown:,} / {source:,} source = {ratio:.2f}×", "≤ 1.15×",
+                            ratio <= 1.15, f"numbered sentences (ids, inline renderings and repeats included) "
+                            f"over {reading_calls} calls, + {fixed / max(reading_calls, 1):,.0f} fixed tokens per "
+                            "call (system, question, JSON Schema)"))
+    return rows
+
+
+# ------------------------------------------------------------------ 3. cached re-run
+def eval_command(env: dict[str, str]) -> list[str] | None:
+    for cmd in (summarizer("eval", "run"), [PY, "-m", "summarizer.evaluate.cli", "run"]):
+        if run(cmd + ["--help"], env, ROOT, timeout=120).code == 0:
+            return cmd
+    return None
+
+
+def bench_cached(tmp: Path, prompt: str) -> list[Row]:
+    env = base_env(tmp, "cache-rerun")
+    rows = []
+    with fake_server() as fake:
+        cmd = eval_command(env) if DEV.is_dir() and any(DEV.iterdir()) else None
+        if cmd:
+            for semantic in ("--semantic", "--no-semantic"):
+                args = cmd + ["--dataset", DEV, "--prompt", prompt, "--base-url", fake.base_url, "--model", "bench",
+                              "--runs-dir", tmp / "runs", semantic]
+                first = run([str(a) for a in args], env, tmp)
+                check(first, "eval run (filling the cache)")
+                sent = len(fake.chat_requests)
+                again = run([str(a) for a in args], env, tmp)
+                check(again, "eval run (cached)")
+                cases = sum(1 for p in DEV.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+                rows.append(Row(f"3. cached re-run: eval run on {DEV.relative_to(ROOT)} ({cases} cases, {semantic})",
+                                f"{again.seconds:.2f} s", "< 5 s", again.seconds < 5,
+                                f"{len(fake.chat_requests) - sent} model calls in the re-run"))
+        else:
+            why = "no evals/datasets/dev" if not DEV.is_dir() else "`summarizer eval run` not available"
+            args = ["brief", *SEEDS, "--out", tmp / "out-rerun", "--prompt", prompt, "--base-url", fake.base_url,
+                    "--model", "bench"]
+            check(run(summarizer(*args), env, tmp), "brief (filling the cache)")
+            sent = len(fake.chat_requests)
+            again = run(summarizer(*args, "--force"), env, tmp)
+            check(again, "brief (cached)")
+            rows.append(Row(f"3. cached re-run: brief on the {len(SEEDS)} seeds (instead of the dev eval set: {why})",
+                            f"{again.seconds:.2f} s", "< 5 s", again.seconds < 5,
+                            f"{len(fake.chat_requests) - sent} model calls in the re-run"))
+    return rows
+
+
+# ------------------------------------------------------------------ 4. concurrency
+def bench_concurrency(tmp: Path, prompt: str, reports: int = 100, concurrency: int = 16,
+                      latency: float = 1.0) -> list[Row]:
+    folder = tmp / "hundred"
+    folder.mkdir()
+    for n in range(reports):
+        shutil.copy(SEEDS[n % len(SEEDS)], folder / f"r{n:03d}-{SEEDS[n % len(SEEDS)].name}")
+    env = base_env(tmp, "cache-hundred")
+    with fake_server(latency=latency) as fake:
+        ran = run(summarizer("brief", folder, "--out", tmp / "out-hundred", "--prompt", prompt, "--base-url",
+                             fake.base_url, "--model", "bench", "--concurrency", concurrency, "--no-cache"), env, tmp)
+        check(ran, "brief of 100 reports")
+        calls = len(fake.chat_requests)
+    ideal = calls * latency / concurrency
+    ratio = ran.seconds / ideal
+    return [Row(f"4. {reports} reports, fake server {latency:g} s per request, --concurrency {concurrency}",
+                f"{ran.seconds:.1f} s / {ideal:.1f} s ideal = {ratio:.3f}×", "≤ 1.15×", ratio <= 1.15,
+                f"{calls} calls ({calls / reports:.1f} per report, {prompt}); ideal = calls × {latency:g} s / "
+                f"{concurrency}")]
+
+
+# ------------------------------------------------------------------ 5. memory
+def big_report(path: Path, megabytes: float) -> None:
+    bodies = [p.read_text(encoding="utf-8").splitlines()[2:] for p in SEEDS]
+    parts = ["县政府召开第9次常务会议", "2021年3月1日，县长向恒林主持召开县政府第9次常务会议。"]
+    size, n = 0, 0
+    while size < megabytes * 2**20:
+        chunk = [f"会议强调，第{n}部分。", *bodies[n % len(bodies)]]
+        parts += chunk
+        size += sum(len(line.encode("utf-8")) + 1 for line in chunk)
+        n += 1
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def bench_memory(tmp: Path, megabytes: float) -> list[Row]:
+    report = tmp / "big.txt"
+    big_report(report, megabytes)
+    env = base_env(tmp, "cache-memory")
+    with fake_server() as fake:
+        # briefing@v3: whole-report calls, so the run is about the input, not thousands of small calls
+        ran = run(summarizer("brief", report, "--out", tmp / "out-memory", "--prompt", "briefing@v3", "--base-url",
+                             fake.base_url, "--model", "bench", "--no-cache"), env, tmp)
+        check(ran, f"brief of a {megabytes:g} MB report")
+        calls = len(fake.chat_requests)
+    return [Row(f"5. peak memory: brief of a {report.stat().st_size / 2**20:.1f} MB report",
+                f"{ran.max_rss_mb:.0f} MB RSS", "", None,
+                f"tool process only (fake server in the bench process); {ran.seconds:.0f} s, {calls} calls, "
+                "briefing@v3")]
+
+
+# ------------------------------------------------------------------ report
+def markdown(rows: list[Row], quick: bool, load: tuple[float, float]) -> str:
+    import platform
+
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores, Python "
+             f"{platform.python_version()}{' (--quick: no embedded-model run)' if quick else ''}; load average "
+             f"{load[0]:.1f} before, {load[1]:.1f} after (other work on the machine skews the timings).", "",
+             "| measure | result | target | met | note |", "|---|---|---|---|---|"]
+    for r in rows:
+        met = "" if r.ok is None else ("yes" if r.ok else "**no**")
+        lines.append(f"| {r.measure} | {r.result} | {r.target} | {met} | {r.note} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="skip the embedded-model measurement (1 and 3b)")
+    parser.add_argument("--prompt", default=None, help="prompt for 1, 3 and 4 (default: the configured default)")
+    parser.add_argument("--memory-mb", type=float, default=5.0, help="size of the report for 5")
+    parser.add_argument("--only", default="12345", help="which measurements to run, e.g. 24")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    from summarizer.config import DEFAULT_PROMPT
+
+    prompt = args.prompt or DEFAULT_PROMPT
+    tmp = Path(tempfile.mkdtemp(prefix="summarizer-bench-"))
+    rows: list[Row] = []
+    load_before = os.getloadavg()[0]
+    try:
+        warm_up(tmp)
+        steps = [
+            ("1", lambda: [] if args.quick else bench_overhead(tmp, prompt)),
+            ("2", lambda: bench_tokens(sorted({prompt, "briefing@v3"}))),
+            ("3", lambda: bench_cached(tmp, prompt)),
+            ("4", lambda: bench_concurrency(tmp, prompt)),
+            ("5", lambda: bench_memory(tmp, args.memory_mb)),
+        ]
+        for key, step in steps:
+            if key in args.only:
+                started = time.monotonic()
+                got = step()
+                rows += got
+                for r in got:
+                    print(f"[{time.monotonic() - started:6.1f}s] {r.measure}: {r.result}", file=sys.stderr, flush=True)
+    finally:
+        if args.keep:
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    rows.sort(key=lambda r: r.measure)
+    print(markdown(rows, args.quick, (load_before, os.getloadavg()[0])))
+
+
+if __name__ == "__main__":
+    main()
