@@ -46,7 +46,7 @@ class Settings(BaseModel):
     api_key_env: str = "OPENAI_API_KEY"
     model: str | None = None
     prompt: str = DEFAULT_PROMPT
-    cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("summarizer")))
+    cache_dir: Path = Field(default_factory=lambda: default_cache_dir())
     use_cache: bool = True
     grounding: bool = True
     glossaries: list[Path] = Field(default_factory=list)
@@ -87,6 +87,12 @@ class Settings(BaseModel):
     @property
     def db_path(self) -> Path:
         return self.cache_dir / "cache.sqlite3"
+
+
+def default_cache_dir() -> Path:
+    """$SUMMARIZER_CACHE_DIR, else the platform's user cache folder."""
+    env = os.environ.get("SUMMARIZER_CACHE_DIR")
+    return Path(env) if env else Path(platformdirs.user_cache_dir("summarizer"))
 
 
 def config_path() -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summarizer.evaluate.dataset import Reference
-from summarizer.evaluate.embed import default_embedder
+from summarizer.embed import default_embedder
 from summarizer.evaluate.matching import (MATCH_THRESHOLD, deadline_agrees, evidence_overlap, match_actions,
                                           owner_similarity)
 from summarizer.evaluate.metrics import (CHECK_PREFIX, METRICS, SEMANTIC_THRESHOLD, Sample, briefing_text,

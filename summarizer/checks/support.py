@@ -38,7 +38,7 @@ NEAR_BEST = 0.08  # further evidence sentences must be within this of the best o
 
 def embed(texts: list[str]) -> np.ndarray:
     """Unit vectors from the process-wide USE model (shared with the eval harness: loaded once)."""
-    from ..evaluate.embed import default_embedder
+    from ..embed import default_embedder
 
     return default_embedder().encode(list(texts))
 

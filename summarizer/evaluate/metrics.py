@@ -46,7 +46,7 @@ import numpy as np
 from ..checks import english_fields
 from ..schema import Brief
 from .dataset import KeyFact, Reference
-from .embed import Embedder
+from ..embed import Embedder
 from .matching import ActionMatch, match_actions
 
 Direction = Literal["higher", "lower", "none"]

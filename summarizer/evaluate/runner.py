@@ -33,7 +33,7 @@ from ..prompts import Prompt, load_prompt
 from ..schema import Brief
 from . import judge as judging
 from .cases import Case, Dataset, validate
-from .embed import Embedder, default_embedder
+from ..embed import Embedder, default_embedder
 from .matching import MATCH_THRESHOLD, W_EVIDENCE, W_OWNER, W_TASK
 from .metrics import METRICS, SEMANTIC_THRESHOLD, failed_scores, score
 from .runs import (DEFAULT_RUNS_DIR, DatasetRef, Item, JudgeConfig, Manifest, PairwiseRecord, RunWriter, Variant,

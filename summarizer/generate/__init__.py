@@ -87,19 +87,27 @@ class Run:
     checks: list[Check] = field(default_factory=list)
 
     # ---- how the source is shown to the model (as data: a line can never close the <report> block)
-    def source_line(self, sid: int) -> str:
+    def source_line(self, sid: int, seen: set[str] | None = None) -> str:
         text = self.doc.sentence(sid).simplified
         if self.grounding and self.doc.is_chinese:
-            text = self.facts.annotate(text)
+            text = self.facts.annotate(text, seen)
         return f"[{sid}] {neutralise(text)}"
 
     def english_line(self, sid: int) -> str:
         return f"[{sid}] {neutralise(self.english.get(sid) or self.doc.sentence(sid).text)}"
 
     def line_for(self, step: StepSpec) -> Callable[[int], str]:
+        """One sentence as the model sees it, every rendering annotated (for costing chunks)."""
         if step.reads == "english" or not self.doc.is_chinese:
             return self.english_line
         return self.source_line
+
+    def lines(self, step: StepSpec, ids: Sequence[int]) -> dict[int, str]:
+        """The sentences of one prompt; a rendering is annotated at its first occurrence only."""
+        if step.reads == "english" or not self.doc.is_chinese:
+            return {i: self.english_line(i) for i in ids}
+        seen: set[str] = set()
+        return {i: self.source_line(i, seen) for i in ids}
 
     def owner_english(self, a: Assignment) -> str | None:
         """The tool's own English for an assignment's actor, when the facts cover all of it."""
@@ -217,20 +225,25 @@ def _topics_in(run: Run, ids: Sequence[int]) -> list[Topic]:
     return [Topic([i for i in t.ids if i in wanted]) for t in run.topics if wanted.intersection(t.ids)]
 
 
-def _topic_block(topic_list: list[Topic], line: Callable[[int], str]) -> str:
+def _topic_block(topic_list: list[Topic], shown: dict[int, str]) -> str:
     parts = []
     for n, topic in enumerate(topic_list, 1):
         parts.append(f"Topic {n} (sentences {topic.first}-{topic.last}):")
-        parts += [line(i) for i in topic.ids]
+        parts += [shown[i] for i in topic.ids]
     return "\n".join(parts)
 
 
-def _assignment_block(run: Run, items: list[Assignment], line: Callable[[int], str]) -> str:
+def _assignment_block(run: Run, items: list[Assignment], shown: dict[int, str] | None) -> str:
+    """The assignment sentences with their owners; ids only (``shown`` None) when the report
+    text is already in the prompt, so no sentence is sent twice."""
     out = []
     for a in items:
-        out.append(line(a.sentence))
-        if a.actor_zh:
-            out.append(f"    ({run.owner_hint(a)})")
+        if shown is not None:
+            out.append(shown[a.sentence])
+            if a.actor_zh:
+                out.append(f"    ({run.owner_hint(a)})")
+        else:
+            out.append(f"[{a.sentence}]" + (f" ({run.owner_hint(a)})" if a.actor_zh else ""))
     return "\n".join(out)
 
 
@@ -242,7 +255,7 @@ async def _sentences(run: Run, step: StepSpec, factory) -> None:
     chunks, cost = run.chunks(step, ids, line, lambda i: run.doc.sentence(i).heading)
 
     def make(chunk: Chunk) -> Call:
-        user = run.render(step, sentences="\n".join(line(i) for i in chunk.ids), count=len(chunk.ids),
+        user = run.render(step, sentences="\n".join(run.lines(step, chunk.ids).values()), count=len(chunk.ids),
                           first=chunk.ids[0], last=chunk.ids[-1], renderings=run.renderings(chunk.ids))
         return run.call(step, user, factory(len(chunk.ids)), f"{chunk.ids[0]}-{chunk.ids[-1]}")
 
@@ -283,10 +296,16 @@ async def _report(run: Run, step: StepSpec, factory) -> None:
             output = factory(len(items))
         else:
             output = factory(len(covered), len(items))
-        block = _assignment_block(run, items, line)
-        user = run.render(step, sentences=block if step.output == "tasks" else _topic_block(covered, line),
-                          topics=len(covered), assignments=block, count=len(items),
-                          renderings=run.renderings(chunk.ids))
+        if step.output == "tasks":  # the assignment sentences are the whole input
+            shown = run.lines(step, [a.sentence for a in items])
+            user = run.render(step, sentences=_assignment_block(run, items, shown), topics=0,
+                              assignments=_assignment_block(run, items, None), count=len(items),
+                              renderings=run.renderings(chunk.ids))
+        else:  # the report by topic, then the assignments by sentence id
+            shown = run.lines(step, [i for t in covered for i in t.ids])
+            user = run.render(step, sentences=_topic_block(covered, shown), topics=len(covered),
+                              assignments=_assignment_block(run, items, None), count=len(items),
+                              renderings=run.renderings(chunk.ids))
         return run.call(step, user, output, f"{chunk.ids[0]}-{chunk.ids[-1]}")
 
     for chunk, result in await run.map(chunks, make, cost):
@@ -305,7 +324,7 @@ async def _opening(run: Run, step: StepSpec, schema) -> None:
     if run.topics:
         ids += run.topics[0].ids
     ids = ids[:12]
-    user = run.render(step, sentences="\n".join(line(i) for i in ids), renderings=run.renderings(ids))
+    user = run.render(step, sentences="\n".join(run.lines(step, ids).values()), renderings=run.renderings(ids))
     value = await run.send_item(run.call(step, user, schema, "opening"), "headline")
     run.headline = value.headline if value else ""
 
@@ -318,7 +337,7 @@ async def _per_topic(run: Run, step: StepSpec, schema) -> None:
         shown = [i for i in topic.ids]
         while len(shown) > 1 and sum(count_tokens(line(i)) for i in shown) > budget:
             shown = shown[:-1]  # an over-long topic: its opening sentences carry its point
-        user = run.render(step, sentences="\n".join(line(i) for i in shown), topic=n, topics=len(run.topics),
+        user = run.render(step, sentences="\n".join(run.lines(step, shown).values()), topic=n, topics=len(run.topics),
                           first=shown[0], last=shown[-1], renderings=run.renderings(shown))
         value = await run.send_item(run.call(step, user, schema, f"topic{n}"), f"summary point for sentences "
                                     f"{topic.first}-{topic.last}")
@@ -331,7 +350,7 @@ async def _per_assignment(run: Run, step: StepSpec, schema) -> None:
     line = run.line_for(step)
 
     async def one(n: int, a: Assignment):
-        user = run.render(step, sentence=line(a.sentence), owner=run.owner_hint(a),
+        user = run.render(step, sentence=run.lines(step, [a.sentence])[a.sentence], owner=run.owner_hint(a),
                           renderings=run.renderings([a.sentence]))
         value = await run.send_item(run.call(step, user, schema, f"a{n}-s{a.sentence}"),
                                     f"action for sentence {a.sentence}")

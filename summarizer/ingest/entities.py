@@ -472,10 +472,12 @@ def place_hits(text: str, glossary: "Glossary | None" = None) -> list[PlaceHit]:
     a level (泸溪县, 东川区), leftmost-longest, not overlapping."""
     c = cues()
     hits = _known_hits(text)
-    free = [(h.start, h.end) for h in hits]
+    taken = bytearray(len(text))  # characters inside a known place (an O(1) overlap test)
+    for h in hits:
+        taken[h.start:h.end] = b"\x01" * (h.end - h.start)
     for m in _level_pattern().finditer(text):
         start = m.start() - 2
-        if start < 0 or any(not (m.end() <= a or start >= b) for a, b in free):
+        if start < 0 or any(taken[start:m.end()]):
             continue
         stem, level = text[start:m.start()], m.group(0)
         if not plausible_stem(stem):

@@ -60,21 +60,44 @@ class Facts:
             out.setdefault(r.zh, r)
         return sorted(out.values(), key=lambda r: (-len(r.zh), r.zh))
 
-    def annotate(self, text: str) -> str:
+    def annotate(self, text: str, seen: set[str] | None = None) -> str:
         """``text`` with ``[English]`` after each rendered term: 泸溪县 -> 泸溪县[Luxi County].
 
         Longest match wins and matches never overlap, so 泸溪县 is annotated once, not
         also as 泸溪; a term already followed by an annotation is left as it is, so annotating
-        twice changes nothing.
+        twice changes nothing. With ``seen`` (shared across the lines of one prompt), only a
+        term's first occurrence is annotated: the model needs the rendering once, not every time.
         """
-        renderings = self.renderings()
-        if not renderings:
+        pattern, by_zh = self._annotation_pattern()
+        if pattern is None:
             return text
+
+        def sub(m: re.Match) -> str:
+            if m.group("done"):
+                return m.group(0)
+            term = m.group(0)
+            if seen is not None:
+                if term in seen:
+                    return term
+                seen.add(term)
+            return f"{term}[{by_zh[term]}]"
+
+        return pattern.sub(sub, text)
+
+    def _annotation_pattern(self) -> tuple[re.Pattern | None, dict[str, str]]:
+        renderings = self.renderings()
+        key = tuple((r.zh, r.en) for r in renderings)
+        cached = self.__dict__.get("_pattern_cache")
+        if cached and cached[0] == key:
+            return cached[1], cached[2]
         by_zh = {r.zh: r.en for r in renderings}
-        terms = "|".join(re.escape(r.zh) for r in renderings)
-        # an already annotated term is matched whole and kept, so nothing inside it is annotated again
-        pattern = re.compile(rf"(?P<done>(?:{terms})\[[^\[\]]*\])|(?P<term>{terms})")
-        return pattern.sub(lambda m: m.group(0) if m.group("done") else f"{m.group(0)}[{by_zh[m.group(0)]}]", text)
+        pattern = None
+        if renderings:
+            terms = "|".join(re.escape(r.zh) for r in renderings)
+            # an already annotated term is matched whole and kept, so nothing inside it is annotated again
+            pattern = re.compile(rf"(?P<done>(?:{terms})\[[^\[\]]*\])|(?P<term>{terms})")
+        self.__dict__["_pattern_cache"] = (key, pattern, by_zh)
+        return pattern, by_zh
 
 
 def establish_facts(doc: "Document", glossary: "Glossary | None" = None) -> Facts:

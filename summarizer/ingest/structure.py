@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import Document, Sentence
 from .facts import Facts
 
@@ -103,10 +105,12 @@ def topics(doc: Document, facts: Facts | None = None, limit: int = MAX_TOPICS) -
             merged[-1].extend(g)
         else:
             merged.append(g)
-    while len(merged) > limit:  # merge the smallest adjacent pair
-        sizes = [sum(len(s.text) for s in a + b) for a, b in zip(merged, merged[1:])]
-        i = sizes.index(min(sizes))
+    lengths = np.array([sum(len(s.text) for s in g) for g in merged], dtype=np.int64)
+    while len(merged) > limit:  # merge the smallest adjacent pair (numpy: long reports have thousands)
+        i = int(np.argmin(lengths[:-1] + lengths[1:]))
         merged[i:i + 2] = [merged[i] + merged[i + 1]]
+        lengths[i] += lengths[i + 1]
+        lengths = np.delete(lengths, i + 1)
     return [Topic([s.id for s in g]) for g in merged if g]
 
 

@@ -38,6 +38,10 @@ _SCHEMA = [
         updated REAL NOT NULL,
         PRIMARY KEY (endpoint, model)
     )""",
+    """CREATE TABLE IF NOT EXISTS embeddings (
+        key TEXT PRIMARY KEY,
+        vector BLOB NOT NULL
+    )""",
 ]
 
 
@@ -112,6 +116,26 @@ class Store:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    # ---- sentence embeddings (summarizer.embed), keyed by model and text hash
+    def vectors(self, keys: list[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
+            part = keys[start:start + 500]
+            rows = self._conn().execute(
+                f"SELECT key, vector FROM embeddings WHERE key IN ({','.join('?' * len(part))})", part).fetchall()
+            out.update(rows)
+        return out
+
+    def put_vectors(self, items: list[tuple[str, bytes]]) -> None:
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)", items)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     # ---- structured-output capability per endpoint+model
     def mode(self, endpoint: str, model: str) -> str | None:
