@@ -33,10 +33,7 @@ from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-try:  # tenacity >= 8.3: do not start a wait that would end past the budget
-    from tenacity import stop_before_delay as _stop_by_delay
-except ImportError:  # pragma: no cover - older tenacity
-    from tenacity import stop_after_delay as _stop_by_delay
+from tenacity.stop import stop_base
 from tenacity.wait import wait_base, wait_random_exponential
 
 from ..chunk import count_tokens
@@ -141,6 +138,23 @@ def retry_after(exc: BaseException | None) -> float | None:
     except ValueError:
         when = email.utils.parsedate_to_datetime(value)
         return max(when.timestamp() - time.time(), 0.0) if when else None
+
+
+class stop_before_budget(stop_base):
+    """Do not start a wait that would end past the call's retry budget.
+
+    Like tenacity's ``stop_before_delay``, but time a request spent queued — for a free
+    slot, a shared Retry-After pause or the rate limiter — is not charged to the call: the
+    budget measures how long the endpoint keeps failing this call, not how busy the batch is.
+    """
+
+    def __init__(self, max_delay: float, queued: list[float]):
+        self.max_delay = max_delay
+        self.queued = queued  # [seconds], updated by _send
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        busy = (retry_state.seconds_since_start or 0.0) - self.queued[0]
+        return busy + (retry_state.upcoming_sleep or 0.0) >= self.max_delay
 
 
 class wait_retry_after(wait_base):
@@ -429,8 +443,9 @@ class LLM:
     async def _send(self, body: dict[str, Any]) -> tuple[str, str | None, tuple[int, int], int]:
         attempts = 0
         budget = self.budget
+        queued = [0.0]
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(budget.max_attempts) | _stop_by_delay(budget.max_retry_seconds),
+            stop=stop_after_attempt(budget.max_attempts) | stop_before_budget(budget.max_retry_seconds, queued),
             wait=wait_retry_after(wait_random_exponential(multiplier=1, max=budget.backoff_max),
                                   cap=budget.max_retry_seconds),
             retry=retry_if_exception(is_transient),
@@ -443,11 +458,13 @@ class LLM:
                     attempts += 1
                     client = await self._connection()
                     try:
+                        waiting = time.monotonic()
                         async with self._slots:
                             # pause and rate budget apply when the request goes out, not while it queues
                             await self._respect_pause()
                             if self.limiter is not None:
                                 await self.limiter.acquire(body)
+                            queued[0] += time.monotonic() - waiting
                             async with asyncio.timeout(budget.timeout):
                                 response = await client.chat.completions.create(**body)
                     except TimeoutError:
