@@ -146,7 +146,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _up_to_date(json_path: Path, sha256: str, prompt: Prompt, model: ModelRef) -> bool:
+def run_options(settings: Settings) -> dict:
+    """The options that change a briefing besides source, prompt and model (recorded in it)."""
+    glossaries = []
+    for path in settings.glossaries:
+        try:
+            glossaries.append(hashlib.sha256(Path(path).read_bytes()).hexdigest())
+        except OSError:
+            glossaries.append(f"unreadable:{path}")
+    return {"grounding": settings.grounding, "glossaries": glossaries}
+
+
+def _up_to_date(json_path: Path, sha256: str, prompt: Prompt, model: ModelRef, options: dict) -> bool:
     if not json_path.with_name(json_path.name[:-len(".json")] + ".md").is_file():
         return False  # killed between the two writes (or the Markdown was deleted): redo
     try:
@@ -155,7 +166,8 @@ def _up_to_date(json_path: Path, sha256: str, prompt: Prompt, model: ModelRef) -
         return False
     return (data.get("source", {}).get("sha256") == sha256
             and data.get("prompt", {}).get("sha256") == prompt.sha256
-            and data.get("model") == model.model_dump())
+            and data.get("model") == model.model_dump()
+            and data.get("options", {}) == options)
 
 
 # Reading, checking and writing a report is CPU work; done on the event loop it would stall every
@@ -190,12 +202,14 @@ async def brief_one(path: Path, *, root: Path | None, out_dir: Path | None, sett
         if base is not None:
             for target in (json_path, md_path):
                 remove_stale_temps(target)
-        if json_path and not force and _up_to_date(json_path, doc.sha256, prompt, model):
+        options = run_options(settings)
+        if json_path and not force and _up_to_date(json_path, doc.sha256, prompt, model, options):
             return Outcome(path, "skipped", "outputs are up to date (use --force to redo)",
                            outputs=[md_path, json_path])
         facts = await _off_loop(establish_facts, doc, glossary)
         brief = await generate(doc, facts, prompt, llm, model=model, context_tokens=settings.context_budget,
                                grounding=settings.grounding, epoch=epoch)
+        brief.options = options
 
         def finish() -> list[Path]:
             findings = guard.scan(doc)

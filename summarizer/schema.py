@@ -140,3 +140,5 @@ class Brief(_Model):
     actions: list[Action]
     usage: Usage
     checks: list[Check] = Field(default_factory=list)
+    options: dict = Field(default_factory=dict, description="options that shaped the output: grounding on/off, "
+                          "sha256 of user glossary files")

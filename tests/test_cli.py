@@ -110,3 +110,15 @@ def test_serve_is_reused_by_brief_and_stops_cleanly(fake, tmp_path):
         serve.send_signal(signal.SIGINT)
         serve.wait(timeout=30)
     assert gone(state["pid"])
+
+
+def test_changing_grounding_redoes_the_report(fake, tmp_path):
+    out = tmp_path / "out"
+    env = {"OPENAI_BASE_URL": fake.base_url}
+    assert cli("brief", seed("003"), "--out", out, "--model", "fake", env=env).returncode == 0
+    again = cli("brief", seed("003"), "--out", out, "--model", "fake", env=env)
+    assert "up to date" in again.stdout
+    other = cli("brief", seed("003"), "--out", out, "--model", "fake", "--no-grounding", env=env)
+    assert other.returncode == 0 and "up to date" not in other.stdout
+    data = json.loads((out / "003_edec80af956350d4.brief.json").read_text())
+    assert data["options"] == {"grounding": False, "glossaries": []}
