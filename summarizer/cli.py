@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import re
 import signal
 import sys
 import time
-import traceback
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -37,69 +32,8 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(batch_app, name="batch")
 app.add_typer(spotcheck_app, name="spotcheck")
 
-console = Console(stderr=True)
-out = Console()
-
-
-class Redact(logging.Filter):
-    """Scrub secrets from every log record, whatever logged it: the message, and any traceback
-    or stack attached to it (those are formatted here, scrubbed, and folded into the message).
-
-    Credentials in headers are masked whatever the key (``Authorization: Bearer ...``,
-    ``api-key``, ``x-api-key``, as text, dict or bytes-tuple reprs).
-    """
-
-    HEADER = re.compile(r"(?i)((?:proxy-)?authorization|x-api-key|api-key|api_key)(['\"]?\s*(?:[:=]|,)\s*"
-                        r"(?:b?['\"])?)(?:(?:bearer|basic)\s+)?[^\s'\",})\]]+")
-
-    def __init__(self, secrets: list[str]):
-        super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 4]
-
-    def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return self.HEADER.sub(r"\1\2***", text)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record: still never let a secret through
-            message = f"{record.msg} {record.args}"
-        extra = []
-        if record.exc_info and record.exc_info[0] is not None:
-            extra.append("".join(traceback.format_exception(*record.exc_info)).rstrip())
-        elif record.exc_text:
-            extra.append(record.exc_text)
-        if record.stack_info:
-            extra.append(record.stack_info)
-        scrubbed = self.scrub("\n".join([message, *extra]))
-        if scrubbed != message or extra:
-            record.msg, record.args = scrubbed, None
-            record.exc_info, record.exc_text, record.stack_info = None, None, None
-        return True
-
-
-def setup_logging(verbose: int, settings: Settings | None = None) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    handler = RichHandler(console=console, show_path=False, show_time=verbose > 1, markup=False)
-    secret = settings.api_key.get_secret_value() if settings and settings.api_key else ""
-    handler.addFilter(Redact([secret]))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)
-    logging.getLogger("summarizer").setLevel(level)
-    if verbose > 2:  # HTTP-level detail from the SDK and its transport, still redacted by the filter
-        for name in ("openai", "httpx", "httpx2", "httpcore"):
-            logging.getLogger(name).setLevel(logging.DEBUG)
-
-
-Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v progress details, -vv debug.")]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML config file.", show_default=False)]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Model name at the endpoint.")]
-BaseUrlOpt = Annotated[Optional[str], typer.Option("--base-url", help="OpenAI-compatible endpoint URL "
-                                                   "(default: $OPENAI_BASE_URL, OpenAI with a key, else embedded).")]
-PromptOpt = Annotated[Optional[str], typer.Option("--prompt", "-p", help="Prompt NAME[@vN] or a path to a prompt file.")]
+from .console import (BaseUrlOpt, ConfigOpt, ModelOpt, PromptOpt, Verbose, console, gather_reports, out,
+                      setup_logging)
 
 
 def settings_from(config: Path | None, **flags) -> Settings:
@@ -144,7 +78,6 @@ def brief(
     1: nothing could start (bad arguments, configuration or input).
     """
     from .brief import brief_many
-    from .ingest import find_reports
     from .ingest.glossary import Glossary
     from .llm import connect, model_ref
     from .prompts import load_prompt
@@ -157,12 +90,7 @@ def brief(
     the_prompt = load_prompt(settings.prompt)
     gloss = Glossary.load(settings.glossaries)
     out_dir = out_dir or Path.cwd()
-    jobs: list[tuple[Path, Path | None]] = []
-    for target in targets:
-        found = find_reports(target)
-        if target.is_dir() and not found:
-            console.print(f"[yellow]warning:[/] no .txt/.md/.html reports under {target}")
-        jobs += [(p, target if target.is_dir() else None) for p in found]
+    jobs = gather_reports(targets, warn=console)
     if not jobs:
         raise UserError("no reports to brief", hint="give report files or folders containing .txt, .md or .html")
     if dry_run:

@@ -19,7 +19,6 @@ import collections
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from summarizer import guard
 from summarizer.brief import output_base, output_bases
-from summarizer.cli import Redact
+from summarizer.console import Redact
 from summarizer.config import load_settings
-from summarizer.ingest import parse_text, read_report
+from summarizer.ingest import read_report
 from summarizer.ingest.glossary import Glossary
 from summarizer.llm import connect, model_ref
 from summarizer.llm.client import Endpoint

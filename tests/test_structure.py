@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-import pytest
 
 from summarizer.ingest import parse_text, read_report
 from summarizer.ingest.facts import establish_facts

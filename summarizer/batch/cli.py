@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..console import ConfigOpt, Verbose, gather_reports, setup_logging, user_errors
 from ..errors import UserError
 
 batch_app = typer.Typer(no_args_is_help=True, help="Brief many reports through the OpenAI Batch API "
@@ -20,28 +20,6 @@ err = Console(stderr=True)
 out = Console()
 
 JobOpt = Annotated[Path, typer.Option("--job", "-J", help="Job folder (state, request and result files).")]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML config file.", show_default=False)]
-Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="-v progress details, -vv debug.")]
-
-
-def user_errors(fn):
-    """Print a UserError as one line and exit 1 (also when this app runs on its own, e.g. in tests)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except UserError as exc:
-            err.print(f"[red]error:[/] {escape(exc.render())}", highlight=False)
-            raise typer.Exit(exc.exit_code) from None
-
-    return wrapper
-
-
-def _logging(verbose: int, settings=None) -> None:
-    from ..cli import setup_logging  # late: the main CLI imports this module
-
-    setup_logging(verbose, settings)
 
 
 def _settings_for_job(job_dir: Path, config: Path | None, verbose: int):
@@ -49,7 +27,7 @@ def _settings_for_job(job_dir: Path, config: Path | None, verbose: int):
 
     job = load_job(job_dir)
     settings = job_settings(job, config)
-    _logging(verbose, settings)
+    setup_logging(verbose, settings)
     return job, settings
 
 
@@ -79,7 +57,6 @@ def prepare(
 ) -> None:
     """Write the first round of requests (JSONL, one line per report and step) and the job's state."""
     from ..config import load_settings
-    from ..ingest import find_reports
     from ..prompts import load_prompt
     from .jobs import prepare as do_prepare
     from .plan import print_plan
@@ -88,14 +65,9 @@ def prepare(
         raise UserError(f"unknown --mode {mode!r}", hint="json_schema, json_object or prompted")
     settings = load_settings(config, model=model, base_url=base_url, prompt=prompt, grounding=grounding,
                              glossaries=glossary or None)
-    _logging(verbose, settings)
+    setup_logging(verbose, settings)
     the_prompt = load_prompt(settings.prompt)
-    reports: list[tuple[Path, Path | None]] = []
-    for target in targets:
-        found = find_reports(target)
-        if target.is_dir() and not found:
-            err.print(f"[yellow]warning:[/] no .txt/.md/.html reports under {escape(str(target))}")
-        reports += [(p, target if target.is_dir() else None) for p in found]
+    reports = gather_reports(targets, warn=err)
     if not reports:
         raise UserError("no reports to prepare", hint="give report files or folders containing .txt, .md or .html")
     done = do_prepare(reports, settings, the_prompt, job_dir, mode=mode, prices=prices, force=force)

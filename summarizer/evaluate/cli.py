@@ -9,7 +9,6 @@ failed; 3 ``compare --fail-on-regression`` found a regression.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import sys
@@ -22,6 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..console import user_errors
 from ..errors import UserError
 from .runs import DEFAULT_RUNS_DIR
 
@@ -44,18 +44,6 @@ def _out() -> Console:
     return Console()
 
 
-def user_errors(fn):
-    """Print a UserError as one line and exit with its code (also under typer's CliRunner)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except UserError as exc:
-            _err().print(f"[red]error:[/] {escape(exc.render())}", highlight=False)
-            raise typer.Exit(exc.exit_code) from None
-
-    return wrapper
 
 
 def _logging(verbose: int) -> None:

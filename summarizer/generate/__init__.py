@@ -319,7 +319,6 @@ async def _report(run: Run, step: StepSpec, factory) -> None:
 
 async def _opening(run: Run, step: StepSpec, schema) -> None:
     """A headline from the title line and the first topic."""
-    line = run.line_for(step)
     ids = [s.id for s in run.doc.sentences if s.text == run.doc.title]
     if run.topics:
         ids += run.topics[0].ids
@@ -347,8 +346,6 @@ async def _per_topic(run: Run, step: StepSpec, schema) -> None:
 
 
 async def _per_assignment(run: Run, step: StepSpec, schema) -> None:
-    line = run.line_for(step)
-
     async def one(n: int, a: Assignment):
         user = run.render(step, sentence=run.lines(step, [a.sentence])[a.sentence], owner=run.owner_hint(a),
                           renderings=run.renderings([a.sentence]))
