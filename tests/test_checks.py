@@ -19,7 +19,7 @@ from summarizer.render import to_markdown
 from summarizer.schema import Brief, Check, SummaryItem
 
 from .conftest import ROOT, SEED_FILES, SEEDS
-from .test_checks_briefs import FAULTS, SEED_003, correct_brief, faulty_brief, seed_003
+from .crafted_briefs import FAULTS, SEED_003, correct_brief, faulty_brief, seed_003
 
 FLAGGING = ("warning", "error")
 

@@ -23,7 +23,7 @@ from summarizer.spotcheck.stats import Rate, compute, wilson
 from summarizer.spotcheck.to_eval import NegativesFile, file_negatives, negatives, write_pending
 
 from .conftest import ROOT
-from .test_checks_briefs import FAULTS, SEED_003, correct_brief, faulty_brief
+from .crafted_briefs import FAULTS, SEED_003, correct_brief, faulty_brief
 
 FAULT = {f.name: f for f in FAULTS}
 
