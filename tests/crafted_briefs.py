@@ -137,6 +137,9 @@ FAULTS = [
           "owner_not_in_evidence", "actions[2].owner_en"),
     Fault("owner leaves out the person named", _set(lambda b: b.actions[0], "owner_en", lambda d: "All departments"),
           "owner_not_in_evidence", "actions[0].owner_en"),
+    Fault("task that is not its assignment", _set(lambda b: b.actions[4], "task_en", lambda d: (
+        "Organize the annual sports games for retired cadres.")),
+          "low_support", "actions[4].task_en"),
     Fault("wrong citation", _set(lambda b: b.summary[5], "evidence", lambda d: [d.sentence(12).text]),
           "evidence_replaced", "summary[5].evidence"),
     Fault("no citation", _set(lambda b: b.summary[5], "evidence", lambda d: []),

@@ -49,6 +49,30 @@ def test_each_fault_is_caught_where_it_is_and_nowhere_else(fault):
         assert c.message and "\n" not in c.message and len(c.message) < 300
 
 
+def test_an_action_keeps_the_sentence_that_assigns_it():
+    """A task that does not match its assignment sentence is a wrong task: the evidence (and with
+    it the owner and deadline) stays, instead of being swapped for a sentence the task resembles."""
+    brief = faulty_brief(next(f for f in FAULTS if f.name == "task that is not its assignment"))
+    before = brief.actions[4].evidence_zh
+    checks = checks_of(brief)
+    assert brief.actions[4].evidence_zh == before
+    kinds = {c.kind for c in checks if c.target and c.target.startswith("actions[4]")}
+    assert kinds == {"low_support"}, kinds
+    assert "assigns it" in next(c for c in checks if c.kind == "low_support").message
+
+
+def test_a_sentence_the_report_repeats_is_cited_once():
+    raw = "县委书记张国瑜出席会议并讲话。会议强调，要抓好春耕生产。县委书记张国瑜出席会议并讲话。全县上下要坚决打赢疫情防控阻击战。"
+    doc = parse_text(raw, path=Path("repeat.txt"), sha256="0" * 64, encoding="utf-8")
+    brief = correct_brief()
+    brief.summary = [SummaryItem(text="County Party Secretary Zhang Guoyu attended the meeting and spoke.",
+                                 evidence=[])]
+    brief.actions = []
+    checks = run_checks(brief, doc, establish_facts(doc))
+    added = [c for c in checks if c.kind == "evidence_added"]
+    assert added and brief.summary[0].evidence == ["县委书记张国瑜出席会议并讲话。"]
+
+
 def test_messages_say_what_is_wrong():
     by_name = {f.name: f for f in FAULTS}
     date = [c for c in checks_of(faulty_brief(by_name["wrong date"])) if c.kind == "unsupported_date"]

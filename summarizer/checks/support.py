@@ -18,7 +18,9 @@ When an item cites nothing, or cites sentences below the threshold, and some sou
 reaches ``ATTACH_MIN`` (0.42, above every invented claim of the calibration set; and, for a
 replacement, ``REPLACE_MARGIN`` above the cited ones), the evidence is set to the best-matching
 verbatim source sentences and a check records the similarity (and the model's citation).
-Otherwise the evidence is left as it is and the claim is flagged ``low_support``.
+Otherwise the evidence is left as it is and the claim is flagged ``low_support``. An action's
+evidence is never replaced: it is the sentence that assigns the action (its owner and deadline
+come from it), so an action whose task does not match it is flagged ``low_support``.
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ def check_support(brief: Brief, doc: Document, index: SourceIndex | None = None)
         usable = [(e, v) for e, v in cited if v is not None]
         best_cited = max((float(v @ c) for _, v in usable), default=None)
         picks = _best(similarity, index)
-        new_evidence = [index.texts[i] for i in picks]
+        new_evidence = list(dict.fromkeys(index.texts[i] for i in picks))  # a sentence repeated in the report once
         detail = {"similarity": round(best_all, 3), "threshold": LOW_SUPPORT,
                   "best_sentence": index.texts[int(similarity.argmax())]}
         if foreign:
@@ -136,6 +138,15 @@ def check_support(brief: Brief, doc: Document, index: SourceIndex | None = None)
                 if foreign:
                     _set_evidence(brief, target, [])
                 out.append(check("low_support", claim_field, f"no evidence cited; {closest}", detail))
+        elif best_cited < LOW_SUPPORT and target.startswith("actions"):
+            # An action is its assignment sentence: owner and deadline come from it, so a task that
+            # does not say what the sentence says is a wrong task, not a wrong citation.
+            if foreign:
+                _set_evidence(brief, target, [e for e, _ in usable])
+            out.append(check("low_support", claim_field,
+                             f"the task does not say what its evidence sentence says (similarity {best_cited:.2f}); "
+                             f"an action keeps the sentence that assigns it",
+                             {**detail, "cited_similarity": round(best_cited, 3)}))
         elif best_cited < LOW_SUPPORT:
             if best_all >= ATTACH_MIN and best_all - best_cited >= REPLACE_MARGIN:
                 _set_evidence(brief, target, new_evidence)

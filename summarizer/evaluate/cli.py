@@ -297,7 +297,7 @@ def print_comparison(result, out: Console, top: int = 5) -> None:
         t = Table(title="cases that changed most (standardized; + = B better)")
         t.add_column("case")
         t.add_column("overall", justify="right")
-        t.add_column("largest moves")
+        t.add_column("largest moves (B − A)")
         for case, overall, movers in changed:
             colour = "green" if overall > 0 else "red" if overall < 0 else "dim"
             moves = "; ".join(f"{n} {format(d, '+' + get_metric(n).fmt)}" for n, d in movers)

@@ -452,8 +452,9 @@ def _fallback_title(facts: Facts) -> str | None:
 
 def assemble(run: Run, model: ModelRef) -> Brief:
     doc, facts = run.doc, run.facts
-    summary = [SummaryItem(text=_two_sentences(_clean(p.text)),
-                           evidence=[doc.sentence(i).text for i in _point_ids(t, p)]) for t, p in run.points]
+    summary = [SummaryItem(text=_two_sentences(_clean(p.text)),  # a sentence the report repeats is cited once
+                           evidence=list(dict.fromkeys(doc.sentence(i).text for i in _point_ids(t, p))))
+               for t, p in run.points]
     actions = []
     seen: set[tuple[int, str | None, str]] = set()
     for a, task in run.tasks:
