@@ -159,7 +159,10 @@ def _children() -> set[int]:
 
 
 SCRIPT = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
+    # Ctrl-C as in a terminal, even when the suite itself was started in the background
+    # (a background job inherits SIGINT ignored, and Python then installs no handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.path.insert(0, {root!r})
     from summarizer.config import load_settings
     from summarizer.llm.local import EmbeddedServer
