@@ -16,7 +16,7 @@ from summarizer.checks.text import pinyin_names
 from summarizer.ingest import parse_text
 from summarizer.ingest.facts import establish_facts
 from summarizer.render import to_markdown
-from summarizer.schema import Brief, Check, SummaryItem
+from summarizer.schema import Action, Brief, Check, SummaryItem
 
 from .conftest import ROOT, SEED_FILES, SEEDS
 from .crafted_briefs import FAULTS, SEED_003, correct_brief, faulty_brief, seed_003
@@ -71,6 +71,22 @@ def test_a_sentence_the_report_repeats_is_cited_once():
     checks = run_checks(brief, doc, establish_facts(doc))
     added = [c for c in checks if c.kind == "evidence_added"]
     assert added and brief.summary[0].evidence == ["县委书记张国瑜出席会议并讲话。"]
+
+
+def test_an_enumerated_items_owner_may_come_from_its_lead_in():
+    def owner_flags(raw: str) -> list[Check]:
+        doc = parse_text(raw, path=Path("lead.txt"), sha256="0" * 64, encoding="utf-8")
+        facts = establish_facts(doc)
+        assert [p.name_en for p in facts.people] == ["Li Shunchao"]
+        brief = correct_brief()
+        brief.summary = []
+        brief.actions = [Action(owner_en="Li Shunchao, Deputy District Head", owner_zh="李顺朝副区长",
+                                task_en="Prepare for the flood season.", evidence_zh="二是要做好防汛准备。")]
+        return [c for c in run_checks(brief, doc, facts) if c.kind == "owner_not_in_evidence"]
+
+    assert owner_flags("会议要求，李顺朝副区长：一是要抓好春耕生产。二是要做好防汛准备。") == []
+    # the same item under a lead-in that names someone else is flagged
+    assert owner_flags("李顺朝副区长出席会议。会议要求，各乡镇：一是要抓好春耕生产。二是要做好防汛准备。")
 
 
 def test_messages_say_what_is_wrong():

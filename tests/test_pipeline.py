@@ -10,7 +10,7 @@ import pytest
 from summarizer.generate import MAX_POINTS, generate
 from summarizer.ingest import parse_text, read_report
 from summarizer.ingest.facts import establish_facts
-from summarizer.ingest.structure import assignments, topics
+from summarizer.ingest.structure import assignments, lead_ins, topics
 from summarizer.llm import connect, model_ref
 from summarizer.prompts import load_prompt
 from summarizer.schema import HAN, Brief
@@ -39,9 +39,11 @@ def test_every_seed_through_every_prompt(fake, settings_for, path, prompt):
     # evidence is verbatim in the cleaned source, owners are quoted from it
     for item in out.summary:
         assert item.evidence and all(e in doc.text for e in item.evidence)
+    lead_in = {doc.sentence(item).text: doc.sentence(lead).text for item, lead in lead_ins(doc, facts).items()}
     for action in out.actions:
         assert action.evidence_zh in doc.text
-        assert action.owner_zh is None or action.owner_zh in action.evidence_zh
+        # quoted from its sentence, or from the lead-in ("会议要求，X、Y：") of an enumerated item
+        assert action.owner_zh is None or action.owner_zh in action.evidence_zh + lead_in.get(action.evidence_zh, "")
     # English fields carry no Chinese
     for text in [out.meeting.title_en or "", *(s.text for s in out.summary), *(a.task_en for a in out.actions)]:
         assert not HAN.search(text)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 
 from summarizer.ingest import parse_text, read_report
 from summarizer.ingest.facts import establish_facts
-from summarizer.ingest.structure import assignments, topics
+from summarizer.ingest.structure import assignments, lead_ins, topics
 
 from .conftest import seed
 
@@ -90,3 +91,33 @@ def test_a_bad_item_is_left_out_with_a_check_not_a_failed_report(fake, settings_
     missing = [c for c in out.checks if c.kind == "item_missing"]
     assert len(missing) == 1 and "repeats the instructions" in missing[0].message
     assert out.usage.calls >= n + 1  # the failed item's calls (first try + re-ask) are counted
+
+
+def test_enumerated_items_inherit_the_actors_of_their_lead_in():
+    """Seed 003: "会议要求，各位副区长、全区各级各部门：一是要… 二是要… 三是要… 四是李顺朝副区长牵…"."""
+    found, doc = actors("003")
+    lead = "各位副区长、全区各级各部门"
+    inherited = sorted(s for (s, actor) in found if actor == lead)
+    assert [doc.sentence(s).text[:2] for s in inherited] == ["会议", "二是", "三是"]
+    # an item that names its own actor keeps it, and only it
+    li = next(s for (s, actor) in found if actor == "李顺朝副区长")
+    assert doc.sentence(li).text.startswith("四是") and (li, lead) not in found
+
+
+def test_a_lead_in_owns_its_items_until_the_next_topic():
+    raw = ("会议要求，各乡镇、各有关部门：一是要抓好春耕生产。二是要做好防汛准备。三是县水利局要在5月底前完成水库检查。"
+           "会议指出，今年经济形势复杂。一是要稳住投资。")
+    doc = parse_text(raw, path=Path("lead.txt"), sha256="0" * 64, encoding="utf-8")
+    found = {(doc.sentence(a.sentence).text[:4], a.actor_zh) for a in assignments(doc, establish_facts(doc))}
+    assert ("会议要求", "各乡镇、各有关部门") in found
+    assert ("二是要做", "各乡镇、各有关部门") in found
+    assert ("三是县水", "县水利局") in found and ("三是县水", "各乡镇、各有关部门") not in found
+    assert not any(text == "一是要稳" for text, _ in found)  # a new topic ends the lead-in
+
+
+def test_an_inherited_actor_is_quoted_in_the_lead_ins_own_script():
+    raw = "會議要求，各鄉鎮、各有關部門：一是要抓好春耕生產。二是要做好防汛準備。"
+    doc = parse_text(raw, path=Path("lead.txt"), sha256="0" * 64, encoding="utf-8")
+    found = assignments(doc, establish_facts(doc))
+    assert [a.actor_zh for a in found] == ["各鄉鎮、各有關部門"] * 2
+    assert lead_ins(doc) == {found[0].sentence: found[0].sentence, found[1].sentence: found[0].sentence}

@@ -42,8 +42,9 @@ KINDS: dict[str, Kind] = {k.kind: k for k in [
          "A romanized person name that matches none of the people the source names.",
          "Probably invented or mis-romanized: compare with the people in the source and fix the name."),
     Kind("owner_not_in_evidence", "warning", "checks",
-         "The action's owner is not who its evidence sentence gives the task to: it names a person or body the "
-         "sentence does not mention, or leaves out the person the sentence names.",
+         "The action's owner is not who its evidence sentence (with, for an enumerated item, the lead-in naming "
+         "its actors) gives the task to: it names a person or body the sentence does not mention, or leaves out "
+         "the person the sentence names.",
          "Check who the source gives the task to and correct the owner."),
     Kind("term_rendering", "info", "checks",
          "A glossary term in the evidence is worded differently from its standard rendering.",

@@ -9,6 +9,7 @@ from typing import Iterator
 from ..ingest import Document
 from ..ingest.facts import Facts
 from ..ingest.script import to_simplified
+from ..ingest.structure import lead_ins
 from ..schema import HAN, Brief, Check
 from .kinds import severity
 from .numbers import SourceFacts, en_dates, en_numbers
@@ -204,11 +205,15 @@ def check_owners(brief: Brief, doc: Document, facts: Facts) -> list[Check]:
     if not doc.is_chinese:
         return []
     people = {p.name_en.lower(): p for p in facts.people}
+    lead_in = {doc.sentence(item).text: doc.sentence(lead).simplified
+               for item, lead in lead_ins(doc, facts).items() if item != lead}
     out = []
     for i, action in enumerate(brief.actions):
         if not action.owner_en:
             continue
         evidence = doc.simplified_of(action.evidence_zh) if action.evidence_zh else ""
+        if action.evidence_zh in lead_in:  # an enumerated item: its lead-in names whom it is for
+            evidence += lead_in[action.evidence_zh]
         missing: list[str] = []
         for _, _, name in pinyin_names(action.owner_en):
             person = people.get(name.lower())

@@ -47,6 +47,12 @@ _ACTOR_CLAUSE = re.compile(
     rf"(?P<actor>[^，,；;:：。“”\"]{{1,24}}?{_ACTOR_SUFFIX}(?:等)?(?:[、和与及][^，,；;:：。“”\"]{{1,12}}?{_ACTOR_SUFFIX})*)"
     rf"\s*(?:要|须|需要|必须|应当|务必|负责|牵头|牵|抓紧|尽快|于|每月|定期|继续|持续|加强|进一步|按照|在|根据|将)"
 )
+# "会议要求，各位副区长、全区各级各部门：一是要…": the actors named before the colon own every
+# enumerated item (一是… 二是… 三是…) that follows in the same topic, unless an item names its own
+_LEAD_IN = re.compile(
+    rf"^\s*(?:会议|[^，,。：:]{{1,12}})(?:要求|强调|明确|指出)[，,]?\s*"
+    rf"(?P<actor>[^，,；;:：。“”\"]{{1,20}}?{_ACTOR_SUFFIX}(?:[、和与及][^，,；;:：。“”\"]{{1,14}}?{_ACTOR_SUFFIX})*)\s*[：:]"
+)
 _GENERIC_ACTOR = re.compile(r"^(全?[县区市镇乡]?(各级各部门|各级|各部门|各单位|上下)|各(乡镇|部门|单位|级))")
 _BAD_ACTOR = re.compile(r"[要是为的了着把被就都也还]$|^(我们|会议|工作|要|确保|同时|下设|进一步|全面|持续|加快)|会议|习近平|总书记|\d")
 _LEAD = re.compile(r"^([一二三四五六七八九十]{1,3}是|同时|并|还|此外|其中|请|由)+")
@@ -130,13 +136,33 @@ def _person_actor(text: str, facts: Facts | None) -> str | None:
     return None
 
 
+def lead_ins(doc: Document, facts: Facts | None = None) -> dict[int, int]:
+    """Sentence id -> id of the lead-in ("会议要求，X、Y：一是…") whose actors own it: the lead-in
+    itself and each enumerated item (二是… 三是…) after it, until the next topic starts. An owner
+    taken from a lead-in is quoted from that sentence, not from the item's own."""
+    out: dict[int, int] = {}
+    current: int | None = None
+    for s in doc.sentences:
+        text = s.simplified
+        m = _LEAD_IN.match(text)
+        if m and not _BAD_ACTOR.search(m.group("actor")):
+            current = out[s.id] = s.id
+        elif _starts_topic(s, facts):
+            current = None
+        elif current is not None and _ENUM.match(text):
+            out[s.id] = current
+    return out
+
+
 def assignments(doc: Document, facts: Facts | None = None, limit: int = MAX_ASSIGNMENTS) -> list[Assignment]:
     """Sentences that assign a task, with the actor quoted from the source."""
     found: list[Assignment] = []
+    led = lead_ins(doc, facts)
     for s in doc.sentences:
         text = s.simplified
         if s.text == doc.title or _NOT_TOPIC.search(text):
             continue
+        lead_in = led.get(s.id)
         actors: list[tuple[str, str | None]] = []  # (actor as in the Simplified text, person name)
         person = _person_actor(text, facts)
         if person:
@@ -148,6 +174,10 @@ def assignments(doc: Document, facts: Facts | None = None, limit: int = MAX_ASSI
                 continue
             if not any(candidate in a or a in candidate for a, _ in actors):
                 actors.append((candidate, None))
+        quoted = s  # the sentence the actor is quoted from
+        if not actors and lead_in is not None:  # an enumerated item naming no actor of its own
+            quoted = doc.sentence(lead_in)
+            actors.append((_LEAD_IN.match(quoted.simplified).group("actor").strip(), None))
         deadline = bool(_DEADLINE_HINT.search(text))
         if not actors:
             if deadline and re.search(_DIRECTIVE, text):
@@ -155,9 +185,9 @@ def assignments(doc: Document, facts: Facts | None = None, limit: int = MAX_ASSI
             continue
         for actor, who in actors:
             specific = bool(who) or deadline or not _GENERIC_ACTOR.match(actor)
-            if len(s.text) == len(text):  # quote the original script (t2s keeps positions)
-                at = text.find(actor)
-                actor = s.text[at:at + len(actor)] if at >= 0 else actor
+            if len(quoted.text) == len(quoted.simplified):  # quote the original script (t2s keeps positions)
+                at = quoted.simplified.find(actor)
+                actor = quoted.text[at:at + len(actor)] if at >= 0 else actor
             found.append(Assignment(sentence=s.id, actor_zh=actor, person=who, specific=specific,
                                     deadline_hint=deadline))
     if len(found) > limit:  # keep every specific assignment first, then generic ones in order
