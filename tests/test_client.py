@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
-from pydantic import BaseModel
 
 from summarizer.errors import ModelError
-from summarizer.llm import connect
-from summarizer.llm.client import Call, Truncated, extract_json, retry_after, strip_think
+from summarizer.llm.client import Truncated, extract_json, retry_after, strip_think
 
-
-class Answer(BaseModel):
-    answer: str
-    count: int
-
-
-GOOD = json.dumps({"answer": "ok", "count": 3})
-
-
-def call(**kw) -> Call:
-    base = dict(step="test", messages=[{"role": "system", "content": "sys"}, {"role": "user", "content": "hi"}],
-                output=Answer, max_tokens=50, prompt_ref="t@v1:abc")
-    base.update(kw)
-    return Call(**base)
-
-
-def run(settings, *calls):
-    async def go():
-        async with connect(settings) as llm:
-            return [await llm.run(c) for c in calls], llm.stats
-
-    return asyncio.run(go())
+from .llm_calls import GOOD, Answer, call, run
 
 
 def fmt_types(server):

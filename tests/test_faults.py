@@ -7,7 +7,6 @@ truncation in the bounded (v2) prompt."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -15,42 +14,19 @@ import threading
 import time
 
 import pytest
-from pydantic import BaseModel
 
 from summarizer.brief import brief_one
 from summarizer.errors import ModelError
 from summarizer.ingest.glossary import Glossary
 from summarizer.llm import connect, model_ref
 from summarizer.llm.cache import Store
-from summarizer.llm.client import Call, Mode
+from summarizer.llm.client import Mode
 from summarizer.prompts import load_prompt
 from summarizer.schema import Brief
 
 from .conftest import ROOT, seed
 from .fakeserver import FakeOpenAI
-
-
-class Answer(BaseModel):
-    answer: str
-    count: int
-
-
-GOOD = json.dumps({"answer": "ok", "count": 3})
-
-
-def call(**kw) -> Call:
-    base = dict(step="test", messages=[{"role": "system", "content": "sys"}, {"role": "user", "content": "hi"}],
-                output=Answer, max_tokens=50, prompt_ref="t@v1:abc")
-    base.update(kw)
-    return Call(**base)
-
-
-def run(settings, *calls):
-    async def go():
-        async with connect(settings) as llm:
-            return [await llm.run(c) for c in calls], llm.stats
-
-    return asyncio.run(go())
+from .llm_calls import GOOD, call, run
 
 
 class Choosy(FakeOpenAI):

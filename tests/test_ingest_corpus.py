@@ -89,20 +89,15 @@ def test_word_document_is_binary(tmp_path):
     assert_clear_error(err.value, path, "binary")
 
 
-def test_legacy_korean_file(tmp_path):
-    path = tmp_path / "korean-euckr.txt"
-    path.write_bytes((CORPUS / "korean.txt").read_text(encoding="utf-8").encode("euc_kr"))
+@pytest.mark.parametrize("sample, encoding, language", [("korean.txt", "euc_kr", "ko"),
+                                                        ("japanese.txt", "shift_jis", "ja")])
+def test_legacy_korean_and_japanese_files(tmp_path, sample, encoding, language):
+    """Legacy CJK encodings that are also valid GB18030 are read as what they are, and refused."""
+    path = tmp_path / f"{language}-{encoding}.txt"
+    path.write_bytes((CORPUS / sample).read_text(encoding="utf-8").encode(encoding))
     with pytest.raises(InputError) as err:
         read_report(path)
-    assert_clear_error(err.value, path, "unsupported language: ko")
-
-
-def test_legacy_japanese_file(tmp_path):
-    path = tmp_path / "japanese-sjis.txt"
-    path.write_bytes((CORPUS / "japanese.txt").read_text(encoding="utf-8").encode("shift_jis"))
-    with pytest.raises(InputError) as err:
-        read_report(path)
-    assert_clear_error(err.value, path, "unsupported language: ja")
+    assert_clear_error(err.value, path, f"unsupported language: {language}")
 
 
 def test_gbk_html_page(tmp_path):
