@@ -29,7 +29,7 @@ from .checks import run_checks
 from .config import Settings
 from .errors import ModelError, UserError
 from .generate import generate
-from .ingest import read_report
+from .ingest import file_sha256, read_report
 from .ingest.facts import establish_facts
 from .ingest.glossary import Glossary
 from .llm.client import LLM
@@ -151,7 +151,7 @@ def run_options(settings: Settings) -> dict:
     glossaries = []
     for path in settings.glossaries:
         try:
-            glossaries.append(hashlib.sha256(Path(path).read_bytes()).hexdigest())
+            glossaries.append(file_sha256(path))
         except OSError:
             glossaries.append(f"unreadable:{path}")
     return {"grounding": settings.grounding, "glossaries": glossaries}

@@ -6,7 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from .schema import Brief, Check
+from .checks import checks_for
+from .schema import Brief
 
 KIND_LABELS = {
     "executive_meeting": "Executive meeting",
@@ -19,17 +20,14 @@ KIND_LABELS = {
 _SEVERITY_MARK = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
 
 
-def _ordinal(n: int) -> str:
+def ordinal(n: int) -> str:
+    """87 -> '87th'."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
 def _cell(text: str | None) -> str:
     return (text or "—").replace("|", "\\|").replace("\n", " ")
-
-
-def _checks_for(brief: Brief, prefix: str) -> list[Check]:
-    return [c for c in brief.checks if c.target and (c.target == prefix or c.target.startswith(prefix + "."))]
 
 
 class _CheckMarks:
@@ -42,7 +40,7 @@ class _CheckMarks:
 
     def __call__(self, prefix: str, exclude: tuple[str, ...] = ()) -> str:
         marks = []
-        for c in _checks_for(self.brief, prefix):
+        for c in checks_for(self.brief, prefix):
             if id(c) in self.numbers or any(c.target.startswith(x) for x in exclude):
                 continue
             self.numbers[id(c)] = len(self.numbers) + 1
@@ -77,7 +75,7 @@ def to_markdown(brief: Brief) -> str:
     if m.body_en:
         facts.append(f"**Body:** {m.body_en}")
     kind = KIND_LABELS.get(m.kind, "Meeting")
-    facts.append(f"**Meeting:** {kind}" + (f", {_ordinal(m.number)} meeting" if m.number else ""))
+    facts.append(f"**Meeting:** {kind}" + (f", {ordinal(m.number)} meeting" if m.number else ""))
     if m.date:
         facts.append(f"**Date:** {m.date}")
     if m.chair and m.chair.name_en:

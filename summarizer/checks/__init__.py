@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import UserError
-from ..ingest import Document, find_reports, read_report
+from ..ingest import Document, file_sha256, find_reports, read_report
 from ..ingest.facts import Facts, establish_facts
 from ..schema import Brief, Check
 from .deadlines import check_deadlines
@@ -88,12 +88,6 @@ def load_brief(path: Path) -> Brief:
         raise UserError(f"not a briefing (NAME.brief.json): {' '.join(first[:3])[:300]}", path=path) from None
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def locate_source(brief: Brief, brief_path: Path | None = None, search: Sequence[Path] = ()) -> Path:
     """The briefing's source report: ``source.path`` as recorded (absolute, or relative to the current
     folder or to the briefing's folder), else a file of the same name or the same sha256 under ``search``."""
@@ -110,13 +104,13 @@ def locate_source(brief: Brief, brief_path: Path | None = None, search: Sequence
     changed = None
     for candidate in dict.fromkeys(candidates):
         if candidate.is_file():
-            if _sha256(candidate) == brief.source.sha256:
+            if file_sha256(candidate) == brief.source.sha256:
                 return candidate
             changed = changed or candidate
     for folder in search:  # renamed or moved: match on content
         if Path(folder).is_dir():
             for report in find_reports(Path(folder)):
-                if _sha256(report) == brief.source.sha256:
+                if file_sha256(report) == brief.source.sha256:
                     return report
     where = f" (from {brief_path})" if brief_path else ""
     if changed is not None:
@@ -139,11 +133,24 @@ def recheck(brief: Brief, doc: Document, facts: Facts, glossary=None) -> Brief:
     return fresh
 
 
-def recheck_file(path: Path, *, sources: Sequence[Path] = (), glossary=None) -> Rechecked:
-    brief = load_brief(path)
-    source = locate_source(brief, path, sources)
+def load_source(brief: Brief, brief_path: Path | None, sources: Sequence[Path] = (), glossary=None,
+                cache: dict | None = None) -> tuple[Path, Document, Facts]:
+    """The briefing's source report, read and its facts established; ``cache`` (keyed by the
+    report's path) spares re-reading a report several briefings were made from."""
+    source = locate_source(brief, brief_path, sources)
+    key = Path(source).resolve()
+    if cache is not None and key in cache:
+        return cache[key]
     doc = read_report(source)
-    facts = establish_facts(doc, glossary)
+    loaded = (source, doc, establish_facts(doc, glossary))
+    if cache is not None:
+        cache[key] = loaded
+    return loaded
+
+
+def recheck_file(path: Path, *, sources: Sequence[Path] = (), glossary=None, cache: dict | None = None) -> Rechecked:
+    brief = load_brief(path)
+    source, doc, facts = load_source(brief, path, sources, glossary, cache)
     return Rechecked(Path(path), recheck(brief, doc, facts, glossary), doc, facts, source)
 
 

@@ -46,8 +46,11 @@ def english_fields(brief: Brief) -> Iterator[tuple[str, str]]:
 
 
 def model_written(brief: Brief) -> Iterator[tuple[str, str]]:
-    """English the model wrote (the meeting facts are the tool's and are not re-checked)."""
+    """English the model wrote: the meeting facts and deadlines are the tool's and are not
+    re-checked here (deadline checks compare a deadline with its source sentence)."""
     for path, text in english_fields(brief):
+        if path.endswith(".deadline.text_en"):
+            continue
         if path.startswith(("summary", "actions")) or path == "meeting.title_en":
             yield path, text
 
@@ -76,8 +79,6 @@ def check_numbers_and_dates(brief: Brief, doc: Document, source: SourceFacts) ->
     index = {s.text: i for i, s in enumerate(doc.sentences)}
     out = []
     for path, text in model_written(brief):
-        if path.endswith(".deadline.text_en"):
-            continue  # the deadline is the tool's own (deadline checks compare it with the source)
         evidence = evidence_of(brief, path)
         cited = [index[e] for e in evidence or [] if e in index]
         for kind, mentions, pool, is_date in (
@@ -161,8 +162,6 @@ def check_names(brief: Brief, doc: Document, facts: Facts) -> list[Check]:
                                                         re.IGNORECASE)
     out = []
     for path, text in model_written(brief):
-        if path.endswith(".deadline.text_en"):
-            continue
         for right, pattern in reversed_names.items():
             for m in pattern.finditer(text):
                 out.append(check("unsupported_name", path,

@@ -44,6 +44,7 @@ from typing import Callable, Literal
 import numpy as np
 
 from ..checks import english_fields
+from ..render import ordinal
 from ..schema import Brief
 from .dataset import KeyFact, Reference
 from ..embed import Embedder
@@ -137,11 +138,6 @@ _DASHES = re.compile(r"[\u2010-\u2015\u2212-]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def summary_text(brief: Brief) -> str:
     """The English summary: the summary items joined (actions excluded, see the module doc)."""
     return " ".join(item.text.strip() for item in brief.summary if item.text.strip())
@@ -152,7 +148,7 @@ def briefing_text(brief: Brief) -> str:
     lines = [text for _, text in english_fields(brief)]
     m = brief.meeting
     if m.number:
-        lines.append(f"{_ordinal(m.number)} meeting")
+        lines.append(f"{ordinal(m.number)} meeting")
     if m.date:
         lines.append(m.date)
         try:

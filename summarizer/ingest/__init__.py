@@ -96,6 +96,11 @@ def _title(text: str, sentences: list[Sentence]) -> str | None:
     return None
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 a briefing records for its source (of the file's bytes, as read)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def parse_text(raw: str, *, path: Path, sha256: str, encoding: str) -> Document:
     """Everything after decoding; split out so tests and fuzzers can drive it with strings."""
     warnings: list[str] = []

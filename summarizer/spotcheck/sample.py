@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import __version__
-from ..checks import FLAGGING, Rechecked, checks_for, load_brief, locate_source, recheck, scores
+from ..checks import FLAGGING, Rechecked, checks_for, load_brief, load_source, recheck, scores
 from ..checks import SourceMissing
-from ..ingest import Document, read_report
-from ..ingest.facts import Facts, establish_facts
+from ..ingest import Document
+from ..ingest.facts import Facts
 from ..schema import Brief
 from .highlight import Anchored, anchors
 from .verdicts import Flag, Item, SampleInfo, Stratum, VerdictFile, now
@@ -46,20 +46,17 @@ class Loaded:
 def load(paths: Sequence[Path], *, sources: Sequence[Path] = (), do_recheck: bool = True,
          glossary=None) -> list[Loaded]:
     out = []
+    read: dict = {}  # a report several briefings were made from is read once
     for path in paths:
         brief = load_brief(path)
         try:
-            source = locate_source(brief, path, sources)
+            _, doc, facts = load_source(brief, path, sources, glossary, read)
         except SourceMissing:
             if do_recheck:
                 raise
             out.append(Loaded(Path(path), brief, None, None))
             continue
-        doc = read_report(source)
-        facts = establish_facts(doc, glossary)
-        if do_recheck:
-            brief = recheck(brief, doc, facts, glossary)
-        out.append(Loaded(Path(path), brief, doc, facts))
+        out.append(Loaded(Path(path), recheck(brief, doc, facts, glossary) if do_recheck else brief, doc, facts))
     return out
 
 

@@ -17,7 +17,6 @@ they can be filed once a case for that report exists.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Literal, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import UserError
+from ..ingest import file_sha256
 from ..evaluate.cases import REFERENCE, load_dataset
 from ..evaluate.dataset import Negative, Reference
 from ..render import write_atomic
@@ -85,10 +85,6 @@ class Filed:
     pending: list[PendingNegative]
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def file_negatives(found: list[tuple[vf.Item, Negative]], dataset: Path | None) -> Filed:
     """Add negatives to the matching cases of ``dataset``; return what could not be filed."""
     filed = Filed({}, 0, [])
@@ -96,7 +92,7 @@ def file_negatives(found: list[tuple[vf.Item, Negative]], dataset: Path | None) 
     if dataset is not None:
         for case in load_dataset(dataset).cases:
             if case.report is not None:
-                by_sha.setdefault(_sha256(case.report), case)
+                by_sha.setdefault(file_sha256(case.report), case)
     updates: dict[Path, tuple[str, dict, list[Negative]]] = {}
     for item, negative in found:
         case = by_sha.get(item.source_sha256)
