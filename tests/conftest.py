@@ -21,6 +21,14 @@ def seed(prefix: str) -> Path:
     return next(p for p in SEED_FILES if p.name.startswith(prefix))
 
 
+@pytest.fixture(scope="session")
+def glossary():
+    """The packaged glossary (read once per session; tests must not change it)."""
+    from summarizer.ingest.glossary import Glossary
+
+    return Glossary.load()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _tiktoken_cache(tmp_path_factory):
     # one seeded tiktoken vocabulary per test session (seeding is part of what is tested)

@@ -7,7 +7,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from summarizer.batch.cli import batch_app
@@ -376,7 +375,5 @@ def test_reply_checks():
 
 
 def test_batch_commands_on_the_main_command_line():
-    if "batch" not in cli("--help", env={"COLUMNS": "200"}).stdout:
-        pytest.skip("`summarizer batch` is not wired into the CLI yet")
     run = cli("batch", "prepare", "--help", env={"COLUMNS": "200"})
     assert run.returncode == 0 and "--job" in run.stdout

@@ -170,8 +170,6 @@ def test_stand_in_replies_fit_every_step_output(name):
 def test_brief_dry_run_on_the_command_line(fake, tmp_path):
     from .test_cli import cli
 
-    if "--dry-run" not in cli("brief", "--help", env={"COLUMNS": "200"}).stdout:
-        pytest.skip("`summarizer brief --dry-run` is not wired into the CLI yet")
     env = {"OPENAI_BASE_URL": fake.base_url, "COLUMNS": "200"}
     run = cli("brief", seed("001"), seed("004"), "--out", tmp_path / "out", "--dry-run", "--model", "gpt-4o-mini",
               env=env)

@@ -20,13 +20,9 @@ from summarizer.ingest.glossary import Glossary
 from summarizer.ingest.metadata import find_dates, format_date, parse_ordinal, parse_term, to_int
 from summarizer.ingest.romanize import romanize_name, romanize_place
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+from .conftest import SEEDS, seed
+
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds not present")
-
-
-@pytest.fixture(scope="module")
-def glossary() -> Glossary:
-    return Glossary.load()
 
 
 def doc_of(text: str):
@@ -42,10 +38,6 @@ def people(facts: Facts) -> dict[str, PersonFact]:
 
 
 # ------------------------------------------------------------------ the five seed reports
-def seed(prefix: str) -> Path:
-    return next(SEEDS.glob(f"{prefix}_*.txt"))
-
-
 @pytest.fixture(scope="module")
 def seed_facts(glossary):
     cache: dict[str, Facts] = {}

@@ -13,11 +13,6 @@ from summarizer.ingest.romanize import known_places, surnames
 HAN = re.compile(r"[\u3400-\u9fff]")
 
 
-@pytest.fixture(scope="module")
-def glossary() -> Glossary:
-    return Glossary.load()
-
-
 # ------------------------------------------------------------------ packaged glossary
 def test_packaged_glossary_size_and_shape(glossary):
     assert len(glossary) >= 150

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import jinja2
 import pytest
 
 from summarizer.errors import UserError
@@ -59,7 +60,7 @@ def test_editing_a_locked_version_is_detected(tmp_path):
 def test_hash_goes_into_prompt_ref_and_rendering_is_strict():
     prompt = load_prompt("briefing@v2")
     assert len(prompt.sha256) == 64
-    with pytest.raises(Exception):  # StrictUndefined: a missing variable is an error, not ""
+    with pytest.raises(jinja2.UndefinedError):  # StrictUndefined: a missing variable is an error, not ""
         prompt.render("summarize")
 
 
