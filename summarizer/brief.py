@@ -180,11 +180,6 @@ async def _off_loop(fn, *args):
     return await asyncio.get_running_loop().run_in_executor(_WORKER, fn, *args)
 
 
-def _scrub(text: str, settings: Settings) -> str:
-    key = settings.api_key.get_secret_value() if settings.api_key else ""
-    return text.replace(key, "***") if key and len(key) >= 4 else text
-
-
 async def brief_one(path: Path, *, root: Path | None, out_dir: Path | None, settings: Settings, prompt: Prompt,
                     llm: LLM, model: ModelRef, glossary: Glossary, force: bool = False, epoch: int = 0,
                     base: Path | None = None) -> Outcome:
@@ -228,17 +223,17 @@ async def brief_one(path: Path, *, root: Path | None, out_dir: Path | None, sett
         outputs = await _off_loop(finish)
         return Outcome(path, "ok", usage=brief.usage, outputs=outputs, brief=brief)
     except UserError as exc:
-        return Outcome(path, "failed", _scrub(exc.render(), settings))
+        return Outcome(path, "failed", settings.scrub(exc.render()))
     except ModelError as exc:
         usage = exc.usage or Usage()
         usage.seconds = round(time.monotonic() - started, 3)
-        return Outcome(path, "failed", _scrub(f"{exc.kind}: {exc}", settings), usage=usage)
+        return Outcome(path, "failed", settings.scrub(f"{exc.kind}: {exc}"), usage=usage)
     except OSError as exc:  # writing outputs: disk full, permissions
-        return Outcome(path, "failed", _scrub(f"cannot write outputs: {exc}", settings))
+        return Outcome(path, "failed", settings.scrub(f"cannot write outputs: {exc}"))
     except Exception as exc:  # a bug: keep going, report it, keep the traceback for --verbose
-        log.info("internal error on %s:\n%s", path, _scrub(traceback.format_exc(), settings))
-        return Outcome(path, "failed", _scrub(f"internal error: {type(exc).__name__}: {exc} "
-                                              "(run with -v for the traceback)", settings))
+        log.info("internal error on %s:\n%s", path, settings.scrub(traceback.format_exc()))
+        return Outcome(path, "failed", settings.scrub(f"internal error: {type(exc).__name__}: {exc} "
+                                                      "(run with -v for the traceback)"))
 
 
 async def brief_many(paths: list[Path], *, root: Path | None, out_dir: Path | None, settings: Settings,

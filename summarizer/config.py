@@ -14,7 +14,7 @@ from typing import Any
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from .errors import UserError
+from .errors import UserError, redact
 
 EMBEDDED = "embedded"
 EMBEDDED_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
@@ -87,6 +87,10 @@ class Settings(BaseModel):
     @property
     def db_path(self) -> Path:
         return self.cache_dir / "cache.sqlite3"
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the API key, if any, replaced by ``***``."""
+        return redact(text, self.api_key.get_secret_value() if self.api_key else None)
 
 
 def default_cache_dir() -> Path:

@@ -15,7 +15,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 
 from .config import Settings
-from .errors import UserError
+from .errors import UserError, redact
 
 console = Console(stderr=True)
 out = Console()
@@ -34,12 +34,10 @@ class Redact(logging.Filter):
 
     def __init__(self, secrets: list[str]):
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 4]
+        self.secrets = [s for s in secrets if s]
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return self.HEADER.sub(r"\1\2***", text)
+        return self.HEADER.sub(r"\1\2***", redact(text, *self.secrets))
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:

@@ -35,3 +35,12 @@ class ModelError(Exception):
         self.kind = kind
         self.usage = None  # what the failed attempt cost (schema.Usage), when known
         super().__init__(message)
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """``text`` with every secret in it replaced by ``***`` (secrets shorter than 4 characters
+    are left alone: masking them would garble ordinary text)."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text

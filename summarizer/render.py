@@ -141,6 +141,11 @@ def to_markdown(brief: Brief) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
+    """``write_atomic_bytes`` of the text in UTF-8."""
+    write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def write_atomic_bytes(path: Path, data: bytes) -> None:
     """Write via a temporary file and rename: a reader (or a crash) never sees half a file.
 
     The temporary file sits next to ``path`` as ``.NAME.PID.RANDOM.tmp``; a process killed
@@ -150,8 +155,8 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files

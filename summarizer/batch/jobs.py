@@ -30,8 +30,6 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Literal
@@ -47,7 +45,7 @@ from ..llm import model_ref
 from ..llm.client import LLM, Mode
 from ..llm.offline import CacheOnly, Planned, jsonl_line, offline_llm, structured_mode
 from ..prompts import Prompt, load_prompt
-from ..render import write_atomic
+from ..render import write_atomic, write_atomic_bytes
 from .plan import History, PlanRow, plan_one, row_for
 from .prices import PriceTable, load_prices
 
@@ -172,20 +170,9 @@ def _write_parts(job_dir: Path, number: int, lines: list[str]) -> list[Part]:
     for i, chunk in enumerate(p for p in parts if p):
         name = f"round-{number}.requests.jsonl" if len(parts) == 1 else f"round-{number}.part-{i + 1}.requests.jsonl"
         data = ("\n".join(chunk) + "\n").encode("utf-8")
-        _write_bytes(job_dir / name, data)
+        write_atomic_bytes(job_dir / name, data)
         written.append(Part(file=name, requests=len(chunk), bytes=len(data)))
     return written
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def new_round(job: Job, job_dir: Path, pending: dict[int, list[Planned]]) -> Round:
@@ -287,17 +274,12 @@ def api_client(settings: Settings) -> openai.OpenAI:
                          timeout=min(settings.timeout, 300))
 
 
-def _scrub(text: str, settings: Settings) -> str:
-    key = settings.api_key.get_secret_value() if settings.api_key else ""
-    return text.replace(key, "***") if key and len(key) >= 4 else text
-
-
 def _api_error(exc: openai.OpenAIError, settings: Settings, doing: str) -> UserError:
     if isinstance(exc, openai.APIStatusError):
         detail = f"HTTP {exc.status_code}: {' '.join(str(exc.message).split())[:200]}"
     else:
         detail = " ".join(str(exc).split())[:200]
-    return UserError(_scrub(f"{doing} failed: {detail}", settings),
+    return UserError(settings.scrub(f"{doing} failed: {detail}"),
                      hint="check the endpoint supports the Batch API (/v1/files, /v1/batches)")
 
 
@@ -388,7 +370,7 @@ def download(job_dir: Path, job: Job, settings: Settings, client: openai.OpenAI 
             except openai.OpenAIError as exc:
                 raise _api_error(exc, settings, f"downloading {file_id}") from None
             target = Path(job_dir) / f"round-{round_.number}{suffix}.{kind}.jsonl"
-            _write_bytes(target, data)
+            write_atomic_bytes(target, data)
             files.append(target)
     save_job(job_dir, job)
     return files

@@ -140,10 +140,6 @@ def load_dataset(path: Path) -> Dataset:
     return Dataset(path=path, info=info, cases=cases, sha256=dataset_hash(path))
 
 
-def _words(text: str) -> int:
-    return len(re.findall(r"[A-Za-z0-9]+", text))
-
-
 def validate(path: Path) -> Validation:
     dataset = load_dataset(path)
     result = Validation(dataset)
@@ -192,7 +188,7 @@ def _validate_reference(case: str, ref: Reference, text: str, add) -> None:
             add("error", case, f"action {a.id}: deadline.date {a.deadline.date!r} is not YYYY-MM-DD")
     if ref.meeting.date and not _DATE.match(ref.meeting.date):
         add("error", case, f"meeting.date {ref.meeting.date!r} is not YYYY-MM-DD or MM-DD")
-    from .metrics import keyword_in
+    from .metrics import keyword_in, word_count
 
     for f in ref.key_facts:
         keywords = [k for k in f.keywords if k.strip()]
@@ -201,7 +197,7 @@ def _validate_reference(case: str, ref: Reference, text: str, add) -> None:
         for k in keywords:
             if not keyword_in(k, f.fact):
                 add("warning", case, f"key fact {f.id}: keyword {k!r} does not occur in the fact's own text")
-    words = _words(ref.summary)
+    words = word_count(ref.summary)
     if not 80 <= words <= 250:
         add("warning", case, f"reference summary has {words} words (the format asks for 80-250)")
 

@@ -37,7 +37,7 @@ from tenacity.stop import stop_base
 from tenacity.wait import wait_base, wait_random_exponential
 
 from ..chunk import count_tokens
-from ..errors import ModelError
+from ..errors import ModelError, redact
 from .cache import Store, cache_key
 
 log = logging.getLogger(__name__)
@@ -274,8 +274,7 @@ class LLM:
 
     def scrub(self, text: str) -> str:
         """Error text from a server may echo the key back: never let it out."""
-        key = self.endpoint.api_key
-        return text.replace(key, "***") if key and len(key) >= 4 else text
+        return redact(text, self.endpoint.api_key)
 
     async def _connection(self) -> openai.AsyncOpenAI:
         """The SDK client, made on first use. An endpoint with ``start`` (the embedded server) is
@@ -330,11 +329,12 @@ class LLM:
         self.use_cache = False
 
     # ---- public
-    def cached(self, call: Call) -> Result | None:
+    def cached(self, call: Call, key: str | None = None) -> Result | None:
+        """The cached reply to ``call`` (``key``: its cache key, when the caller has it already)."""
         if not self.use_cache:
             return None
         try:
-            hit = self.store.get(self.key(call))
+            hit = self.store.get(key or self.key(call))
         except sqlite3.Error as exc:
             self._cache_failed(exc)
             return None
@@ -348,7 +348,8 @@ class LLM:
         return Result(value, hit.content, hit.prompt_tokens, hit.completion_tokens, 0.0, cached=True, calls=0)
 
     async def run(self, call: Call) -> Result:
-        hit = self.cached(call)
+        key = self.key(call)
+        hit = self.cached(call, key)
         if hit:
             return hit
         started = time.monotonic()
@@ -370,7 +371,7 @@ class LLM:
         result.seconds = round(time.monotonic() - started, 3)
         if self.use_cache:
             try:
-                self.store.put(self.key(call), endpoint=self.endpoint.name, model=self.endpoint.model,
+                self.store.put(key, endpoint=self.endpoint.name, model=self.endpoint.model,
                                prompt=call.prompt_ref, step=call.step, content=result.content,
                                prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
                                seconds=result.seconds)

@@ -153,7 +153,7 @@ class OfflineRunner:
 
     async def run(self, call: Call) -> Result:
         key = self.llm.key(call)
-        hit = self.llm.cached(call)
+        hit = self.llm.cached(call, key)
         if hit is not None:
             self.calls.append(self._planned(call, key, cached=True))
             return hit
