@@ -34,12 +34,12 @@ def test_seed_000_on_the_embedded_model(artifacts, tmp_path):
     assert settings.is_embedded
     prompt = load_prompt(settings.prompt)
     path = seed("000")
-    out_dir = artifacts / "e2e"
+    out_dir = artifacts / "e2e"  # kept for a look; force: an earlier run's outputs there must not make this one a no-op
 
     async def go():
         async with connect(settings) as llm:
             return await brief_one(path, root=None, out_dir=out_dir, settings=settings, prompt=prompt, llm=llm,
-                                   model=model_ref(settings), glossary=Glossary.load())
+                                   model=model_ref(settings), glossary=Glossary.load(), force=True)
 
     outcome = asyncio.run(go())
     assert outcome.status == "ok", outcome.reason
