@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 from tests.fakeserver import FakeOpenAI  # noqa: E402  (the same fake server the tests use)
 
 SEEDS = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt")) or sorted((ROOT / "samples").glob("*.txt"))
-DEV = ROOT / "evals" / "datasets" / "dev"
+DEV = ROOT / "evals" / "datasets" / "seeds"
 PY = sys.executable
 
 # The fake server writes headers and body separately; without TCP_NODELAY every reply waits for
@@ -304,7 +304,7 @@ def bench_cached(tmp: Path, prompt: str) -> list[Row]:
                                 f"{again.seconds:.2f} s", "< 5 s", again.seconds < 5,
                                 f"{len(fake.chat_requests) - sent} model calls in the re-run"))
         else:
-            why = "no evals/datasets/dev" if not DEV.is_dir() else "`summarizer eval run` not available"
+            why = "no evals/datasets/seeds" if not DEV.is_dir() else "`summarizer eval run` not available"
             args = ["brief", *SEEDS, "--out", tmp / "out-rerun", "--prompt", prompt, "--base-url", fake.base_url,
                     "--model", "bench"]
             check(run(summarizer(*args), env, tmp), "brief (filling the cache)")

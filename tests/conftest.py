@@ -28,7 +28,7 @@ def _seeds() -> Path:
     atexit.register(shutil.rmtree, folder, True)
     names = tomllib.loads((ROOT / "tests" / "fixtures" / "seeds.toml").read_text(encoding="utf-8"))
     for case, name in names.items():
-        shutil.copyfile(ROOT / "evals" / "datasets" / "dev" / case / "report.txt", folder / name)
+        shutil.copyfile(ROOT / "evals" / "datasets" / "seeds" / case / "report.txt", folder / name)
     return folder
 
 

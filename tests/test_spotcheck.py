@@ -266,7 +266,7 @@ def test_serve_saves_verdicts_from_the_page_only(loaded, tmp_path):
 def test_wrong_claims_become_negatives_in_the_matching_case(loaded, tmp_path):
     dataset = tmp_path / "dataset"
     case = dataset / "003-dongchuan"
-    shutil.copytree(next((ROOT / "evals" / "datasets" / "dev").glob("003-*")), case)
+    shutil.copytree(next((ROOT / "evals" / "datasets" / "seeds").glob("003-*")), case)
     (dataset / "dataset.toml").write_text('name = "t"\n', encoding="utf-8")
     sample, _ = draw(loaded, 33, seed=0)
     sample = judged(sample, lambda i: ("wrong", "the date is March 10") if i.flagged else ("correct", ""))
