@@ -22,6 +22,8 @@
    request after 1 s, at ``--concurrency 16``; ideal = calls / 16 seconds. Target ≤ 1.15×.
 5. peak resident memory of the ``summarizer brief`` process on a 5 MB report (the seeds'
    bodies repeated), against the fake server (no model server in the number).
+0. start-up: wall time of ``summarizer --version`` and ``summarizer --help`` (the installed
+   console script), median of 15 runs each, with a bare interpreter start for scale. Target < 0.5 s.
 """
 
 from __future__ import annotations
@@ -122,6 +124,28 @@ def check(ran: Ran, what: str) -> None:
 def warm_up(tmp: Path) -> None:
     """Seed the shared tiktoken cache once, so no measurement pays for it."""
     run([PY, "-c", "from summarizer.chunk import count_tokens; count_tokens('x')"], base_env(tmp, "cache-warm"), ROOT)
+
+
+# ------------------------------------------------------------------ 0. start-up
+def bench_startup(tmp: Path, runs: int = 15) -> list[Row]:
+    import statistics
+
+    script = Path(PY).with_name("summarizer")
+    command = [str(script)] if script.exists() else [PY, "-m", "summarizer"]
+    env = base_env(tmp, "cache-startup")
+    env.pop("PYTHONPATH")  # as a user runs it: the installed package, not the checkout on the path
+    bare = statistics.median(run([PY, "-c", "pass"], env, tmp).seconds for _ in range(runs))
+    rows = []
+    for args in (["--version"], ["--help"]):
+        times = []
+        for _ in range(runs):
+            ran = run(command + args, env, tmp)
+            check(ran, f"summarizer {args[0]}")
+            times.append(ran.seconds)
+        median = statistics.median(times)
+        rows.append(Row(f"0. start-up: summarizer {args[0]}", f"{median:.3f} s", "< 0.5 s", median < 0.5,
+                        f"median of {runs}; max {max(times):.3f} s; a bare `python -c pass`: {bare:.3f} s"))
+    return rows
 
 
 # ------------------------------------------------------------------ 1. embedded overhead
@@ -386,7 +410,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the embedded-model measurement (1 and 3b)")
     parser.add_argument("--prompt", default=None, help="prompt for 1, 3 and 4 (default: the configured default)")
     parser.add_argument("--memory-mb", type=float, default=5.0, help="size of the report for 5")
-    parser.add_argument("--only", default="12345", help="which measurements to run, e.g. 24")
+    parser.add_argument("--only", default="012345", help="which measurements to run, e.g. 24")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     from summarizer.config import DEFAULT_PROMPT
@@ -398,6 +422,7 @@ def main() -> None:
     try:
         warm_up(tmp)
         steps = [
+            ("0", lambda: bench_startup(tmp)),
             ("1", lambda: [] if args.quick else bench_overhead(tmp, prompt)),
             ("2", lambda: bench_tokens(sorted({prompt, "briefing@v3"}))),
             ("3", lambda: bench_cached(tmp, prompt)),

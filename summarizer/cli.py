@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from . import __version__
-from .config import Settings, load_settings
 from .errors import UserError
+
+if TYPE_CHECKING:
+    from .config import Settings
 from .batch.cli import batch_app
 from .evaluate.cli import eval_app
 from .spotcheck.cli import spotcheck_app
@@ -36,7 +35,9 @@ from .console import (BaseUrlOpt, ConfigOpt, ModelOpt, PromptOpt, Verbose, conso
                       setup_logging)
 
 
-def settings_from(config: Path | None, **flags) -> Settings:
+def settings_from(config: Path | None, **flags) -> "Settings":
+    from .config import load_settings
+
     return load_settings(config, **flags)
 
 
@@ -77,6 +78,9 @@ def brief(
     failed (each is listed with its reason; re-run the same command to redo only those);
     1: nothing could start (bad arguments, configuration or input).
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
     from .brief import brief_many
     from .ingest.glossary import Glossary
     from .llm import connect, model_ref
@@ -177,6 +181,8 @@ def _display(path: Path, root: Path | None) -> str:
 
 def _run_async(coro):
     """asyncio.run, with Ctrl-C turned into a clean exit (context managers still stop servers)."""
+    import asyncio
+
     try:
         return asyncio.run(coro)
     except KeyboardInterrupt:
@@ -222,6 +228,8 @@ def schema() -> None:
 @prompts_app.command("list")
 def prompts_list() -> None:
     """Prompt versions available, with their hashes and lock state."""
+    from rich.table import Table
+
     from .prompts import available, parse_prompt, prompts_dir, read_lock
 
     lock = read_lock(prompts_dir())
@@ -259,6 +267,8 @@ def prompts_lock(refs: Annotated[Optional[list[str]], typer.Argument(help="Re-lo
 @cache_app.command("stats")
 def cache_stats(config: ConfigOpt = None) -> None:
     """Cached responses per endpoint, model, prompt and step."""
+    from rich.table import Table
+
     from .llm.cache import Store
 
     settings = settings_from(config)
@@ -290,6 +300,13 @@ def _version(version: Annotated[bool, typer.Option("--version", help="Print the 
 def main() -> None:
     try:
         app()
+    except ImportError as exc:  # a dependency broken at import (commands import what they need lazily)
+        from .errors import MissingDependency
+
+        package = (getattr(exc, "name", None) or "a dependency").split(".")[0]
+        error = MissingDependency.from_import(exc, package=package, needed_for="this command")
+        console.print(f"[red]error:[/] {escape(error.render())}", highlight=False)
+        sys.exit(error.exit_code)
     except UserError as exc:
         console.print(f"[red]error:[/] {escape(exc.render())}", highlight=False)
         sys.exit(exc.exit_code)

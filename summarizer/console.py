@@ -7,17 +7,18 @@ import logging
 import re
 import traceback
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.markup import escape
 
-from .config import Settings
 from .errors import UserError, redact
 
-console = Console(stderr=True)
+if TYPE_CHECKING:
+    from .config import Settings
+
+console = Console(stderr=True, soft_wrap=True)  # messages stay one line when piped or logged
 out = Console()
 
 
@@ -59,6 +60,8 @@ class Redact(logging.Filter):
 
 
 def setup_logging(verbose: int, settings: Settings | None = None) -> None:
+    from rich.logging import RichHandler
+
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = RichHandler(console=console, show_path=False, show_time=verbose > 1, markup=False)
     secret = settings.api_key.get_secret_value() if settings and settings.api_key else ""
@@ -91,7 +94,7 @@ def user_errors(fn):
         try:
             return fn(*args, **kwargs)
         except UserError as exc:
-            Console(stderr=True).print(f"[red]error:[/] {escape(exc.render())}", highlight=False)
+            Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {escape(exc.render())}", highlight=False)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper

@@ -28,6 +28,17 @@ class InputError(UserError):
     """The report itself cannot be processed (empty, binary, unsupported language...)."""
 
 
+class MissingDependency(UserError):
+    """A package the tool needs is missing or broken at import (an environment problem, not the input's)."""
+
+    @classmethod
+    def from_import(cls, exc: ImportError, *, package: str, needed_for: str) -> "MissingDependency":
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        return cls(f"cannot import {package}, needed for {needed_for}: {reason}",
+                   hint="reinstall the locked dependencies with `make setup` in a checkout, or reinstall "
+                        "summarizer with pip; the message above names the missing piece")
+
+
 class ModelError(Exception):
     """The model endpoint failed in a way retries did not fix. Carries no secrets."""
 

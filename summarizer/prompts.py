@@ -133,10 +133,8 @@ def _template(source: str) -> jinja2.Template:
 
 
 def prompts_dir() -> Path:
-    """The prompt library: the repository's ``prompts/``, or the copy packaged in the wheel."""
-    source_tree = Path(__file__).resolve().parent.parent / "prompts"
-    if source_tree.is_dir():
-        return source_tree
+    """The prompt library, found the same way in every install: the package's ``_prompts`` folder
+    (in a checkout, a link to the top-level ``prompts/``; in a wheel, a copy of it)."""
     return Path(str(resources.files("summarizer").joinpath("_prompts")))
 
 

@@ -16,7 +16,7 @@ from ..errors import UserError
 batch_app = typer.Typer(no_args_is_help=True, help="Brief many reports through the OpenAI Batch API "
                         "(/v1/files + /v1/batches), or offline with vLLM's run_batch.")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
 JobOpt = Annotated[Path, typer.Option("--job", "-J", help="Job folder (state, request and result files).")]

@@ -10,3 +10,7 @@ As in inspect_ai, an eval is a dataset, a solver and a scorer; a run writes a st
   bootstrap intervals, the regression gate; :mod:`.report` — the self-contained HTML report;
 - :mod:`.cli` — ``summarizer eval validate | run | compare | report | metrics``.
 """
+
+from pathlib import Path
+
+DEFAULT_RUNS_DIR = Path("evals/runs")  # where `eval run` writes, relative to the current folder

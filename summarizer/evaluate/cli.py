@@ -23,7 +23,7 @@ from rich.table import Table
 
 from ..console import user_errors
 from ..errors import UserError
-from .runs import DEFAULT_RUNS_DIR
+from . import DEFAULT_RUNS_DIR
 
 eval_app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                        help="Score briefings against references and compare prompt versions with confidence.")
@@ -37,7 +37,7 @@ Seed = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap (and of
 
 
 def _err() -> Console:
-    return Console(stderr=True)
+    return Console(stderr=True, soft_wrap=True)
 
 
 def _out() -> Console:

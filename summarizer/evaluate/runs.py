@@ -32,7 +32,7 @@ from .metrics import CHECK_PREFIX, get_metric
 RUN_FILE = "run.json"
 ITEMS_FILE = "items.jsonl"
 PAIRWISE_FILE = "pairwise.jsonl"
-DEFAULT_RUNS_DIR = Path("evals/runs")
+from . import DEFAULT_RUNS_DIR  # noqa: F401  (re-exported: runner and cli name it here)
 
 
 class _Model(BaseModel):

@@ -12,8 +12,7 @@ import re
 from copy import deepcopy
 from functools import cache
 
-import trafilatura
-from trafilatura.settings import use_config
+from ..errors import MissingDependency
 
 _HTML_SNIFF = re.compile(r"^\s*(<\?xml[^>]*>\s*)?(<!doctype html|<html|<head|<body|<meta|<div|<p[\s>]|<!--)",
                          re.IGNORECASE)
@@ -25,16 +24,27 @@ def looks_like_html(text: str, suffix: str = "") -> bool:
 
 
 @cache
+def _trafilatura():
+    """trafilatura, imported when an HTML report is first read (plain-text reports never need it)."""
+    try:
+        import trafilatura
+        from trafilatura.settings import use_config
+    except ImportError as exc:  # e.g. lxml 5.2+ without lxml_html_clean
+        raise MissingDependency.from_import(exc, package="trafilatura", needed_for="reading HTML reports") from None
+    return trafilatura, use_config
+
+
+@cache
 def _short_page_config():
     """trafilatura's settings with the minimum article size lowered (for one-paragraph pages)."""
-    config = deepcopy(use_config())
+    config = deepcopy(_trafilatura()[1]())
     config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
     config.set("DEFAULT", "MIN_OUTPUT_SIZE", "1")
     return config
 
 
 def _extract(html: str, config=None):
-    return trafilatura.bare_extraction(html, with_metadata=True, favor_recall=True, include_comments=False,
+    return _trafilatura()[0].bare_extraction(html, with_metadata=True, favor_recall=True, include_comments=False,
                                        include_tables=True, **({"config": config} if config else {}))
 
 
