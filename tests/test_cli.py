@@ -122,3 +122,38 @@ def test_changing_grounding_redoes_the_report(fake, tmp_path):
     assert other.returncode == 0 and "up to date" not in other.stdout
     data = json.loads((out / "003_edec80af956350d4.brief.json").read_text())
     assert data["options"] == {"grounding": False, "glossaries": []}
+
+
+BLOCK_IMPORT = '''
+import sys
+
+class _Blocked:
+    """Makes {name} unimportable, as on a machine where pip skipped it."""
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == {name!r} or fullname.startswith({name!r} + "."):
+            raise ModuleNotFoundError(f"No module named {{fullname!r}}", name=fullname)
+        return None
+
+sys.meta_path.insert(0, _Blocked())
+'''
+
+
+def test_a_dependency_broken_at_import_is_one_line_and_only_fails_what_needs_it(fake, tmp_path):
+    """lxml 5.2+ without lxml_html_clean (what pip 23 installed for trafilatura 2.3): HTML reports fail
+    with one line naming the package; text reports in the same run are briefed; --help still works."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(BLOCK_IMPORT.format(name="lxml_html_clean"))
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    shutil.copy(ROOT / "tests" / "corpus" / "government-page.html", reports / "page.html")
+    shutil.copy(seed("004"), reports / "shanyang.txt")
+    env = {"PYTHONPATH": f"{site}{os.pathsep}{ROOT}", "OPENAI_BASE_URL": fake.base_url}
+    assert cli("--help", env=env).returncode == 0
+    run = cli("brief", reports, "--out", tmp_path / "out", "--model", "fake", env=env)
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    (line,) = [x for x in run.stderr.splitlines() if "page.html" in x]
+    assert "cannot import trafilatura, needed for reading HTML reports" in line and "lxml_html_clean" in line
+    assert (tmp_path / "out" / "shanyang.brief.json").exists()
+    assert not (tmp_path / "out" / "page.brief.json").exists()
