@@ -142,10 +142,13 @@ def test_without_limits_a_429_sets_one_from_the_observed_rate_and_recovery_drops
     asyncio.run(go())
 
 
-def test_settings_give_remote_endpoints_a_limiter_and_the_embedded_model_none(fake, settings_for):
-    limiter = RateLimiter.for_settings(settings_for(fake, requests_per_minute=30, tokens_per_minute=1000))
+def test_settings_give_remote_endpoints_their_budgets_and_the_embedded_model_an_unlimited_limiter(fake, settings_for):
+    limiter = RateLimiter.for_settings(settings_for(fake, requests_per_minute=30, tokens_per_minute=1000,
+                                                    max_retry_seconds=45))
     assert limiter.requests_per_minute == pytest.approx(30) and limiter.tokens_per_minute == pytest.approx(1000)
-    assert RateLimiter.for_settings(load_settings(None)) is None  # no key, no URL: the embedded model
+    assert limiter.max_pause == 45  # a pause is never longer than a call's retry budget
+    embedded = RateLimiter.for_settings(load_settings(None))  # no key, no URL: the embedded model
+    assert math.isinf(embedded.requests_per_minute) and math.isinf(embedded.tokens_per_minute)
     with pytest.raises(ValueError):
         RateLimiter(requests_per_minute=-1)
 

@@ -48,7 +48,7 @@ async def connect(settings: Settings, *, limiter=None, on_retry=None) -> AsyncIt
             endpoint = Endpoint(base_url=settings.base_url, model=settings.model_name, name=settings.base_url,
                                 api_key=key)
         if limiter is None:
-            limiter = RateLimiter.for_settings(settings)  # None for the embedded model
+            limiter = RateLimiter.for_settings(settings)  # unlimited for the embedded model: it only holds 429 pauses
         llm = LLM(endpoint, store, budget(settings), use_cache=settings.use_cache, limiter=limiter,
                   on_retry=on_retry,
                   max_in_flight=settings.embedded.parallel if settings.is_embedded else settings.effective_concurrency)

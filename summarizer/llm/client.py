@@ -1,11 +1,12 @@
 """The one seam to a model: an OpenAI-compatible chat-completions endpoint.
 
 - The openai SDK sends requests (its own retries off); tenacity retries transient
-  failures (429 honouring Retry-After, 5xx, timeouts, connection errors, empty replies)
+  failures (429 honouring Retry-After, 5xx, timeouts, connection errors, empty replies,
+  replies that are not a chat completion at all, such as a proxy's HTML error page)
   with exponential backoff and jitter, within a per-call attempt and time budget
   (:class:`Budget`: attempts, seconds per attempt, seconds for the whole call). A
-  Retry-After also pauses every other call on the same client, so concurrent reports do
-  not stampede a rate-limited endpoint.
+  Retry-After also pauses every other call on the same client (the rate limiter owns that
+  pause), so concurrent reports do not stampede a rate-limited endpoint.
 - Structured output strategies are a table (:data:`MODES`), tried in order
   json_schema -> json_object (+ llama.cpp's ``schema`` extension) -> schema in the prompt
   with JSON taken from the reply; the first that works is remembered per endpoint+model.
@@ -18,6 +19,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import email.utils
 import json
 import logging
@@ -30,6 +32,7 @@ from typing import Any, Callable
 
 import openai
 from openai.lib._pydantic import to_strict_json_schema
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -50,6 +53,8 @@ class Mode(str, Enum):
 
 
 MODES = [Mode.JSON_SCHEMA, Mode.JSON_OBJECT, Mode.PROMPTED]
+
+MAX_REPLY_CHARS = 100_000  # a step's reply is bounded by its max_tokens (at most a few thousand tokens)
 
 _SCHEMA_NOTE = (
     "Reply with one JSON object and nothing else. It must validate against this JSON Schema:\n{schema}"
@@ -73,6 +78,11 @@ def schema_in_prompt(mode: Mode) -> bool:
 # ------------------------------------------------------------------ errors
 class EmptyReply(Exception):
     """The endpoint answered 200 with no content (a glitch worth retrying)."""
+
+
+class MalformedReply(Exception):
+    """The endpoint answered 200 with a body that is not a chat completion (a proxy's or gateway's
+    error page, a truncated or non-JSON body): an endpoint fault worth retrying, not a tool bug."""
 
 
 class AttemptTimeout(Exception):
@@ -110,7 +120,7 @@ def _is_rejection(exc: Exception) -> bool:
 
 
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, (openai.APIConnectionError, EmptyReply, AttemptTimeout)):
+    if isinstance(exc, (openai.APIConnectionError, EmptyReply, MalformedReply, AttemptTimeout)):
         return True
     if isinstance(exc, openai.APIStatusError):
         if _is_rejection(exc):
@@ -120,24 +130,32 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def retry_after(exc: BaseException | None) -> float | None:
-    """Seconds the server asked us to wait (Retry-After / retry-after-ms), if it did."""
+    """Seconds the server asked us to wait (Retry-After / retry-after-ms), if it did and said it in a
+    form HTTP allows (seconds, or an HTTP date); anything else counts as no header."""
     response = getattr(exc, "response", None)
     if response is None:
         return None
     headers = response.headers
-    if ms := headers.get("retry-after-ms"):
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = (headers.get(name) or "").strip()
+        if not value:
+            continue
         try:
-            return max(float(ms) / 1000, 0.0)
+            seconds = float(value) / scale
         except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        when = email.utils.parsedate_to_datetime(value)
-        return max(when.timestamp() - time.time(), 0.0) if when else None
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError, OverflowError):
+                continue
+            if when is None:
+                continue
+            if when.tzinfo is None:  # an HTTP date without a zone is GMT
+                when = when.replace(tzinfo=datetime.timezone.utc)
+            seconds = when.timestamp() - time.time()
+        if seconds != seconds or seconds in (float("inf"), float("-inf")):  # nan, inf
+            continue
+        return max(seconds, 0.0)
+    return None
 
 
 class stop_before_budget(stop_base):
@@ -263,14 +281,14 @@ class LLM:
         self.store = store
         self.budget = budget or Budget()
         self.use_cache = use_cache and store is not None
-        self.limiter = limiter
+        # the one owner of 429 pauses (and, for remote endpoints, of the rate budgets)
+        self.limiter = limiter if limiter is not None else _default_limiter(self.budget)
         self.on_retry = on_retry
         self.stats = Stats()
         self._client: openai.AsyncOpenAI | None = None  # made on the first request (see _connection)
         self._connect_lock = asyncio.Lock()
         # never more requests in flight than the endpoint serves at once (llama.cpp: one)
         self._slots = asyncio.Semaphore(max(1, max_in_flight))
-        self._paused_until = 0.0  # monotonic time before which no request is sent (a Retry-After)
 
     def scrub(self, text: str) -> str:
         """Error text from a server may echo the key back: never let it out."""
@@ -462,22 +480,27 @@ class LLM:
                         waiting = time.monotonic()
                         async with self._slots:
                             # pause and rate budget apply when the request goes out, not while it queues
-                            await self._respect_pause()
-                            if self.limiter is not None:
-                                await self.limiter.acquire(body)
+                            await self.limiter.acquire(body)
                             queued[0] += time.monotonic() - waiting
                             async with asyncio.timeout(budget.timeout):
                                 response = await client.chat.completions.create(**body)
                     except TimeoutError:
                         raise AttemptTimeout(f"no reply within {budget.timeout:g}s") from None
+                    except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # a 200 whose JSON is broken
+                        raise MalformedReply(f"the reply body is not valid JSON ({_one_line(str(exc), 80)})") from None
+                    except openai.APIResponseValidationError as exc:
+                        raise MalformedReply(f"the reply does not fit the chat-completions format "
+                                             f"({_one_line(str(exc), 80)})") from None
                     except openai.APIStatusError as exc:
                         if exc.status_code == 429:
-                            self._pause(retry_after(exc))
-                            if self.limiter is not None:
-                                self.limiter.throttled(retry_after(exc))
+                            self.limiter.throttled(retry_after(exc))
                         if _is_rejection(exc) and "response_format" in body:
                             raise Unsupported(self.scrub(f"HTTP {exc.status_code}: {_one_line(exc.message)}")) from None
                         raise
+                    if not isinstance(response, ChatCompletion):
+                        # the SDK hands back the raw text of a 200 that is not JSON (an HTML error page)
+                        raise MalformedReply(f"the endpoint answered 200 with a body that is not a chat completion"
+                                             f" ({_one_line(str(response), 80)!r})")
                     if not response.choices:
                         raise EmptyReply("reply has no choices")
                     choice = response.choices[0]
@@ -486,6 +509,9 @@ class LLM:
                         raise ModelError(self.scrub(f"the model refused: {_one_line(message.refusal)}"),
                                          kind="refusal")
                     content = message.content or ""
+                    if len(content) > MAX_REPLY_CHARS:  # no step asks for this much: a runaway or hostile server
+                        raise MalformedReply(f"the reply is {len(content):,} characters, over the "
+                                             f"{MAX_REPLY_CHARS:,} any step can need")
                     if choice.finish_reason == "content_filter":
                         raise ModelError("the endpoint's content filter withheld the reply", kind="refusal")
                     if not content.strip() and choice.finish_reason != "length":
@@ -494,8 +520,7 @@ class LLM:
                     prompt_tokens = usage.prompt_tokens if usage else sum(count_tokens(m["content"])
                                                                           for m in body["messages"])
                     completion_tokens = usage.completion_tokens if usage else count_tokens(content)
-                    if self.limiter is not None:
-                        self.limiter.record(prompt_tokens + completion_tokens)
+                    self.limiter.record(prompt_tokens + completion_tokens)
                     self.stats.calls += 1
                     return content, choice.finish_reason, (prompt_tokens, completion_tokens), attempts - 1
         except openai.APIStatusError as exc:
@@ -508,18 +533,9 @@ class LLM:
             raise ModelError(f"{exc} ({_attempts(attempts)})", kind="timeout") from None
         except EmptyReply as exc:
             raise ModelError(f"{exc} ({_attempts(attempts)})", kind="empty_reply") from None
+        except MalformedReply as exc:
+            raise ModelError(self.scrub(f"{exc} ({_attempts(attempts)})"), kind="malformed_reply") from None
         raise AssertionError("unreachable")
-
-    def _pause(self, seconds: float | None) -> None:
-        """A 429 with Retry-After pauses every call on this client, not just the one that got it."""
-        if seconds:
-            until = time.monotonic() + min(seconds, self.budget.max_retry_seconds)
-            self._paused_until = max(self._paused_until, until)
-
-    async def _respect_pause(self) -> None:
-        delay = self._paused_until - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
 
     def _before_sleep(self, state: RetryCallState) -> None:
         self.stats.retries += 1
@@ -529,6 +545,12 @@ class LLM:
         log.warning("attempt %d failed (%s); retrying in %.1fs", state.attempt_number, reason, wait)
         if self.on_retry:
             self.on_retry(reason)
+
+
+def _default_limiter(budget: Budget):
+    from .limits import RateLimiter
+
+    return RateLimiter(max_pause=budget.max_retry_seconds)
 
 
 def _with_usage(exc: ModelError, totals: Result) -> ModelError:

@@ -1,6 +1,7 @@
 """Client-side rate limits: requests and tokens per minute, adapting to 429s (AIMD).
 
-The client calls three hooks (``LLM._send``): :meth:`RateLimiter.acquire` before each
+The limiter is the one owner of 429 pauses: every endpoint's client has one (an unlimited one
+for the embedded model). The client calls three hooks (``LLM._send``): :meth:`RateLimiter.acquire` before each
 request, :meth:`RateLimiter.throttled` when the endpoint answers 429, and
 :meth:`RateLimiter.record` with the tokens a reply actually used.
 
@@ -15,7 +16,9 @@ to the next request.
 **Adapting (AIMD, as TCP does).** A factor ``f`` in ``[floor, 1]`` scales both budgets:
 
 - *multiplicative decrease*: a 429 halves ``f`` and holds every request until the
-  Retry-After the server gave (``default_pause`` without one). 429s that arrive within
+  Retry-After the server gave (``default_pause`` without one), unless that is longer than
+  ``max_pause`` (the per-call retry budget, ``--max-retry-seconds``): no call could wait that
+  long anyway, so the one that got it fails at once and the others are not held. 429s that arrive within
   ``holdoff`` seconds of a decrease are one congestion signal (the requests that were
   already in flight), not several;
 - *additive increase*: every ``recover_every`` seconds in which replies keep arriving,
@@ -111,7 +114,7 @@ class RateLimiter:
     """Requests/min and tokens/min budgets for one endpoint, shared by all its concurrent calls."""
 
     def __init__(self, requests_per_minute: float = 0, tokens_per_minute: float = 0, *, window: float = 60.0,
-                 aimd: Aimd | None = None, default_pause: float = 1.0, max_pause: float = 600.0,
+                 aimd: Aimd | None = None, default_pause: float = 1.0, max_pause: float = 300.0,
                  min_span: float = 2.0, min_observed: int = 4):
         if requests_per_minute < 0 or tokens_per_minute < 0:
             raise ValueError("rate limits must be >= 0 (0 = no limit)")
@@ -134,11 +137,12 @@ class RateLimiter:
         self.stats = LimiterStats()
 
     @classmethod
-    def for_settings(cls, settings) -> "RateLimiter | None":
-        """The limiter a remote endpoint gets (even unlimited: it learns from 429s); none for the embedded model."""
+    def for_settings(cls, settings) -> "RateLimiter":
+        """The limiter an endpoint gets: the configured budgets for a remote one (even unlimited: it learns
+        from 429s), none for the embedded model (which never sends 429s, but would be paused if it did)."""
         if settings.is_embedded:
-            return None
-        return cls(settings.requests_per_minute, settings.tokens_per_minute)
+            return cls(max_pause=settings.max_retry_seconds)
+        return cls(settings.requests_per_minute, settings.tokens_per_minute, max_pause=settings.max_retry_seconds)
 
     # ---- state
     @property
@@ -220,10 +224,17 @@ class RateLimiter:
             self._learned.clear()
 
     def throttled(self, retry_after: float | None = None) -> None:
-        """The endpoint answered 429: hold every request for ``retry_after`` seconds and shrink the rate."""
+        """The endpoint answered 429: hold every request for ``retry_after`` seconds and shrink the rate.
+
+        A pause longer than ``max_pause`` holds nobody: the call that got it gives up at once (it is
+        beyond its retry budget), and one absurd header must not stall every other report."""
         now = self._now()
         pause = self.default_pause if retry_after is None else max(retry_after, 0.0)
-        self._paused_until = max(self._paused_until, now + min(pause, self.max_pause))
+        if pause <= self.max_pause:
+            self._paused_until = max(self._paused_until, now + pause)
+        else:
+            log.warning("the endpoint asked to wait %.0f s, beyond the %.0f s retry budget; not holding other "
+                        "calls for it", pause, self.max_pause)
         self.stats.throttles += 1
         if not self.aimd.congested(now):
             return
