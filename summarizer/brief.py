@@ -28,6 +28,7 @@ from . import guard
 from .checks import run_checks
 from .config import Settings
 from .errors import ModelError, UserError
+from .files import resolve_path
 from .generate import generate
 from .ingest import file_sha256, read_report
 from .ingest.facts import establish_facts
@@ -75,7 +76,7 @@ def _safe_part(part: str) -> str:
 def output_base(report: Path, root: Path | None, out_dir: Path) -> Path:
     """``out_dir/<relative path>/<stem>.brief`` — never outside ``out_dir`` whatever the input name."""
     try:
-        rel = report.resolve().relative_to(root.resolve()) if root else Path(report.name)
+        rel = resolve_path(report).relative_to(resolve_path(root)) if root else Path(report.name)
     except (ValueError, OSError):
         rel = Path(report.name)
     parts = [p for p in rel.parts if p not in ("", ".", "..") and p != rel.anchor]
@@ -83,8 +84,8 @@ def output_base(report: Path, root: Path | None, out_dir: Path) -> Path:
         parts = ["report"]
     stem = Path(parts[-1]).stem if Path(parts[-1]).suffix else parts[-1]
     base = out_dir.joinpath(*(_safe_part(p) for p in parts[:-1]), f"{_safe_part(stem)}.brief")
-    resolved_out = out_dir.resolve()
-    if resolved_out not in base.resolve().parents:  # e.g. a symlinked sub-folder pointing elsewhere
+    resolved_out = resolve_path(out_dir)
+    if resolved_out not in resolve_path(base).parents:  # e.g. a symlinked sub-folder pointing elsewhere
         base = out_dir / f"{_safe_part(stem)}.brief"
     return base
 

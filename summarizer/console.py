@@ -101,13 +101,23 @@ def user_errors(fn):
 
 
 def gather_reports(targets: list[Path], warn: Console | None = None) -> list[tuple[Path, Path | None]]:
-    """(report, the folder argument it was found under, or None) for files and folders given."""
+    """(report, the folder argument it was found under, or None) for files and folders given.
+    A sub-folder that cannot be listed is a warning (its reports are not briefed), not a stop."""
     from .ingest import find_reports
 
+    def unlistable(folder: Path, reason: str) -> None:
+        if warn is not None:
+            warn.print(f"[yellow]warning:[/] cannot list {escape(str(folder))} ({escape(reason)}); its reports "
+                       "are skipped (check the folder's permissions)")
+
     found: list[tuple[Path, Path | None]] = []
+    empty = []
     for target in targets:
-        reports = find_reports(target)
-        if target.is_dir() and not reports and warn is not None:
-            warn.print(f"[yellow]warning:[/] no .txt/.md/.html reports under {escape(str(target))}")
+        reports = find_reports(target, on_error=unlistable)
+        if target.is_dir() and not reports:
+            empty.append(target)
         found += [(p, target if target.is_dir() else None) for p in reports]
+    if found and warn is not None:  # with nothing found at all, the caller's one error says it
+        for target in empty:
+            warn.print(f"[yellow]warning:[/] no .txt/.md/.html reports under {escape(str(target))}")
     return found

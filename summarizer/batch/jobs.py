@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..brief import brief_many
 from ..config import Settings, load_settings
 from ..errors import UserError
+from ..files import resolve_path
 from ..ingest.glossary import Glossary
 from ..llm import model_ref
 from ..llm.client import LLM, Mode
@@ -233,9 +234,10 @@ def prepare(targets: list[tuple[Path, Path | None]], settings: Settings, prompt:
     job = Job(created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), base_url=settings.base_url,
               model=settings.model_name, prompt=str(prompt.path.resolve()), prompt_ref=prompt.ref,
               prompt_sha256=prompt.sha256, mode="", grounding=settings.grounding,
-              glossaries=[str(Path(g).resolve()) for g in settings.glossaries],
+              glossaries=[str(resolve_path(g)) for g in settings.glossaries],
               context_tokens=settings.context_budget,
-              reports=[ReportEntry(path=str(p.resolve()), root=str(r.resolve()) if r else None) for p, r in targets])
+              reports=[ReportEntry(path=str(resolve_path(p)), root=str(resolve_path(r)) if r else None)
+                       for p, r in targets])
 
     async def main() -> list[PlanRow]:
         llm = offline_llm(settings)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import UserError
+from ..files import resolve_path
 from ..ingest import Document, file_sha256, find_reports, read_report
 from ..ingest.facts import Facts, establish_facts
 from ..schema import Brief, Check
@@ -94,7 +95,7 @@ def locate_source(brief: Brief, brief_path: Path | None = None, search: Sequence
     recorded = Path(brief.source.path)
     candidates = [recorded] if recorded.is_absolute() else [Path.cwd() / recorded]
     if brief_path is not None and not recorded.is_absolute():
-        candidates.append(Path(brief_path).resolve().parent / recorded)
+        candidates.append(resolve_path(brief_path).parent / recorded)
     for folder in search:
         folder = Path(folder)
         if folder.is_file():
@@ -138,7 +139,7 @@ def load_source(brief: Brief, brief_path: Path | None, sources: Sequence[Path] =
     """The briefing's source report, read and its facts established; ``cache`` (keyed by the
     report's path) spares re-reading a report several briefings were made from."""
     source = locate_source(brief, brief_path, sources)
-    key = Path(source).resolve()
+    key = resolve_path(source)
     if cache is not None and key in cache:
         return cache[key]
     doc = read_report(source)

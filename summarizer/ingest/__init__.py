@@ -183,16 +183,39 @@ def read_report(path: Path) -> Document:
     return parse_text(text, path=path, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
 
 
-def find_reports(target: Path) -> list[Path]:
+def find_reports(target: Path, on_error=None) -> list[Path]:
     """A file, or the report files under a folder (recursive), sorted.
 
     Anything under the folder with a report suffix that is not a folder is listed, also
-    broken links and pipes, so that it is reported as an error rather than silently skipped.
+    broken links, link loops and pipes, so that it is reported as an error rather than
+    silently skipped. Linked folders are not entered (a link to a parent would loop
+    forever); a sub-folder that cannot be listed is passed to ``on_error(path, reason)``.
     """
     target = Path(target)
     if target.is_dir():
-        return sorted(p for p in target.rglob("*") if p.suffix.lower() in SUFFIXES and not p.is_dir()
-                      and not p.name.endswith((".brief.md",)))
+        found = []
+
+        def failed(exc: OSError) -> None:
+            if on_error is not None and exc.filename is not None and Path(exc.filename) != target:
+                on_error(Path(exc.filename), exc.strerror or str(exc))
+            elif on_error is not None:
+                on_error(target, exc.strerror or str(exc))
+
+        for folder, dirs, files in os.walk(target, onerror=failed, followlinks=False):
+            dirs.sort()
+            base = Path(folder)
+            for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+                path = base / name
+                if path.suffix.lower() in SUFFIXES and not name.endswith(".brief.md") and not _is_folder(path):
+                    found.append(path)
+        return sorted(found)
     if not target.exists() and not target.is_symlink():
         raise InputError("no such file or folder", path=target)
     return [target]
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a link loop: not a folder, listed so that it is reported
+        return False
