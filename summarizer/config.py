@@ -26,10 +26,10 @@ DEFAULT_PROMPT = "briefing@v2"
 
 class EmbeddedSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    threads: int | None = Field(default=None, description="llama.cpp threads; default: all cores")
-    n_ctx: int = 16384
-    parallel: int = Field(default=1, description="requests the embedded server serves at once")
-    startup_timeout: float = 600.0
+    threads: int | None = Field(default=None, ge=1, description="llama.cpp threads; default: all cores")
+    n_ctx: int = Field(default=16384, ge=512)
+    parallel: int = Field(default=1, ge=1, description="requests the embedded server serves at once")
+    startup_timeout: float = Field(default=600.0, gt=0)
     command: list[str] | None = Field(
         default=None,
         description="serve the model with another command, e.g. llama.cpp's native llama-server; "
@@ -50,16 +50,16 @@ class Settings(BaseModel):
     use_cache: bool = True
     grounding: bool = True
     glossaries: list[Path] = Field(default_factory=list)
-    concurrency: int | None = None
+    concurrency: int | None = Field(default=None, ge=1)
     # per-call retry budget
-    timeout: float = 600.0
-    max_attempts: int = 6
-    max_retry_seconds: float = 300.0
+    timeout: float = Field(default=600.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1)
+    max_retry_seconds: float = Field(default=300.0, ge=0)
     # rate limits (0 = unlimited)
-    requests_per_minute: float = 0
-    tokens_per_minute: float = 0
+    requests_per_minute: float = Field(default=0, ge=0)
+    tokens_per_minute: float = Field(default=0, ge=0)
     # context budget of the model in tokens (None: embedded n_ctx, else 128k)
-    context_tokens: int | None = None
+    context_tokens: int | None = Field(default=None, ge=512)
     embedded: EmbeddedSettings = Field(default_factory=EmbeddedSettings)
     # never from a file; filled from the environment
     api_key: SecretStr | None = Field(default=None, exclude=True, repr=False)
@@ -126,23 +126,26 @@ def _read_file(path: Path, explicit: bool) -> dict[str, Any]:
 
 def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
     """Merge defaults, the config file, the environment and flags (None = not given)."""
-    merged: dict[str, Any] = _read_file(config_file or config_path(), explicit=config_file is not None)
+    file = config_file or config_path()
+    merged: dict[str, Any] = _read_file(file, explicit=config_file is not None)
+    origin = {key: f"the config file {file}" for key in merged}
     env = os.environ
-    if env.get("OPENAI_BASE_URL"):
-        merged["base_url"] = env["OPENAI_BASE_URL"]
-    if env.get("SUMMARIZER_MODEL"):
-        merged["model"] = env["SUMMARIZER_MODEL"]
-    if env.get("SUMMARIZER_CACHE_DIR"):
-        merged["cache_dir"] = env["SUMMARIZER_CACHE_DIR"]
+    for key, variable in (("base_url", "OPENAI_BASE_URL"), ("model", "SUMMARIZER_MODEL"),
+                          ("cache_dir", "SUMMARIZER_CACHE_DIR")):
+        if env.get(variable):
+            merged[key] = env[variable]
+            origin[key] = f"the environment variable {variable}"
     for key, value in flags.items():
         if value is not None:
             merged[key] = value
+            origin[key] = f"--{key.replace('_', '-')}"
     try:
         settings = Settings(**merged)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise UserError(f"invalid setting {where}: {first['msg']}", hint=f"check {config_file or config_path()}") from None
+        given = origin.get(str(first["loc"][0]), f"the config file {file}")
+        raise UserError(f"invalid setting {where}: {first['msg']}", hint=f"check {given}") from None
     key = env.get(settings.api_key_env)
     if key:
         settings.api_key = SecretStr(key)

@@ -187,7 +187,11 @@ def available(directory: Path | None = None) -> list[Path]:
 def load_prompt(ref: str, directory: Path | None = None) -> Prompt:
     """``briefing`` (latest version), ``briefing@v2``, or a path to a prompt file."""
     candidate = Path(ref)
-    if candidate.suffix == ".md" and candidate.exists():
+    if candidate.suffix == ".md" or "/" in ref or "\\" in ref:  # a path, not NAME@vN
+        if not candidate.is_file():
+            raise UserError("prompt file not found", path=ref,
+                            hint="give the path of a prompt .md file, or a name such as briefing@v2 "
+                                 "(`summarizer prompts list`)")
         return parse_prompt(candidate, read_lock(candidate.parent.parent))
     match = _REF.match(ref)
     directory = directory or prompts_dir()
