@@ -7,8 +7,8 @@ sentences that read like instructions to the model are found by the rules in
 flagged in the brief's checks as ``prompt_injection``; they are still summarised as data.
 
 After generation, :func:`guard_output` drops any model-written field that repeats the
-system prompt or contains a reply an injection demanded ("reply PWNED"), with a check
-saying so. Evidence is the tool's verbatim source text and is never touched.
+system prompt, contains a reply an injection demanded ("reply PWNED") or holds what looks
+like a credential, with a check saying so. Evidence is the tool's verbatim source text and is never touched.
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ def injection_checks(findings: list[Finding]) -> list[Check]:
 
 
 # ------------------------------------------------------------------ outputs
+CREDENTIAL_PROBLEM = "it contains what looks like a credential (an API key, token or private key)"
 SHINGLE = 8  # words in a row shared with the system prompt that count as repeating it
 _WORD = re.compile(r"[a-z0-9]+")
 _CHAT_TOKENS = re.compile(r"<\|(im_start|im_end|system|user|assistant|endoftext)\|>|\[/?INST\]|<</?SYS>>")
@@ -108,9 +109,19 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
 
 
+# what credentials look like (OpenAI/Anthropic/DeepSeek-style keys, AWS, GitHub, Slack and Google keys,
+# JWTs, bearer tokens, PEM private keys): a model-written field holding one is dropped
+CREDENTIAL = re.compile(
+    r"\b(?:sk|pk|rk)-(?:[a-z]+-)?[A-Za-z0-9_-]{16,}|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}|"
+    r"\bxox[abprs]-[A-Za-z0-9-]{10,}|\bAIza[0-9A-Za-z_-]{30,}|\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.|"
+    r"(?i:bearer)\s+[A-Za-z0-9._~+/-]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY-----")
+
+
 def _problem(text: str | None, prompt_shingles: set, demands: dict[str, re.Pattern]) -> str | None:
     if not text:
         return None
+    if CREDENTIAL.search(text):
+        return CREDENTIAL_PROBLEM
     if prompt_shingles and _shingles(text) & prompt_shingles:
         return "it repeats the system prompt"
     for token, pattern in demands.items():
@@ -134,8 +145,9 @@ def guard_output(brief: Brief, findings: list[Finding], system_prompt: str) -> l
     checks: list[Check] = []
 
     def note(target: str | None, what: str, why: str) -> None:
-        checks.append(Check(kind="prompt_injection", severity="warning", target=target,
-                            message=f"{what} left out: {why}"))
+        kind, severity = ("credential_in_reply", "error") if why == CREDENTIAL_PROBLEM else ("prompt_injection",
+                                                                                              "warning")
+        checks.append(Check(kind=kind, severity=severity, target=target, message=f"{what} left out: {why}"))
 
     meeting = brief.meeting
     if why := _problem(meeting.title_en, prompt_shingles, demands):
@@ -145,7 +157,7 @@ def guard_output(brief: Brief, findings: list[Finding], system_prompt: str) -> l
     kept = []
     for n, item in enumerate(brief.summary):
         if why := _problem(item.text, prompt_shingles, demands):
-            note(None, f"summary point {n + 1} ({_quote(item.text)})", why)
+            note(None, f"summary point {n + 1}{_shown(item.text, why)}", why)
             _retarget(brief.checks, "summary", len(kept))
         else:
             kept.append(item)
@@ -154,7 +166,7 @@ def guard_output(brief: Brief, findings: list[Finding], system_prompt: str) -> l
     kept = []
     for n, action in enumerate(brief.actions):
         if why := _problem(action.task_en, prompt_shingles, demands):
-            note(None, f"action {n + 1} ({_quote(action.task_en)})", why)
+            note(None, f"action {n + 1}{_shown(action.task_en, why)}", why)
             _retarget(brief.checks, "actions", len(kept))
             continue
         where = f"actions[{len(kept)}]"
@@ -167,6 +179,11 @@ def guard_output(brief: Brief, findings: list[Finding], system_prompt: str) -> l
         kept.append(action)
     brief.actions = kept
     return checks
+
+
+def _shown(text: str, why: str) -> str:
+    """The dropped text, quoted in the check, unless quoting it would copy a credential."""
+    return "" if why == CREDENTIAL_PROBLEM else f" ({_quote(text)})"
 
 
 def _retarget(checks: list[Check], field: str, removed: int) -> None:

@@ -84,6 +84,14 @@ KINDS: dict[str, Kind] = {k.kind: k for k in [
          "A report sentence reads like an instruction to the model (it was still summarised as data only), or a "
          "model-written field that obeyed such an instruction was dropped.",
          "Read the flagged sentence; if a field was dropped, write that part of the briefing from the source."),
+    Kind("reply_field_cut", "info", "pipeline",
+         "A model-written field was longer than the tool accepts (title 300, point 600, task 500, owner 200, "
+         "deadline 120 characters); it was cut at a word boundary.",
+         "Read the item against its evidence; a run-on usually means the model rambled."),
+    Kind("credential_in_reply", "error", "pipeline",
+         "A model-written field held what looks like a credential (an API key, token or private key); the field "
+         "was dropped and is not quoted anywhere.",
+         "Check the endpoint and the report: a model should never write a key."),
     Kind("deadline_dropped", "info", "pipeline",
          "The model gave a dated deadline that the source sentence does not state; the tool dropped it.",
          "Nothing to do; shown so the drop is visible."),

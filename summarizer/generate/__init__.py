@@ -33,6 +33,7 @@ from typing import Callable, Protocol, Sequence
 from .. import __version__
 from ..chunk import Chunk, count_tokens, plan_chunks, split_in_half
 from ..errors import InputError, ModelError
+from ..files import path_text
 from ..guard import neutralise
 from ..ingest import Document
 from ..ingest.facts import Facts
@@ -384,6 +385,37 @@ def _point_ids(topic: Topic, point: Point) -> list[int]:
     return inside[:MAX_EVIDENCE] or [topic.first]
 
 
+def _bad_citation(topic: Topic, point: Point, where: str) -> Check | None:
+    """A check when the model cited sentence ids outside the part of the report it was given (ids
+    that do not exist, or belong to another topic): the evidence shown is only what could be verified."""
+    outside = [i for i in dict.fromkeys(point.sentences) if i not in topic.ids]
+    if not outside:
+        return None
+    used = _point_ids(topic, point)
+    shown = ", ".join(map(str, outside[:10])) + (" ..." if len(outside) > 10 else "")
+    return Check(kind="bad_citation", severity="warning", target=where,
+                 message=f"the model cited sentence(s) {shown}, outside the part of the report it was given "
+                         f"(sentences {topic.first}-{topic.last}); the evidence shown is sentence(s) "
+                         f"{', '.join(map(str, used))}",
+                 detail={"cited_outside": outside[:50], "part": [topic.first, topic.last], "used": used})
+
+
+# bounds on what a reply may put into a briefing (characters): longer text is cut at a word, with a check
+LIMITS = {"title": 300, "point": 600, "owner": 200, "task": 500, "deadline": 120}
+
+
+def _bounded(run: Run, text: str, field: str, where: str) -> str:
+    limit = LIMITS[field]
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") or text[:limit]
+    run.checks.append(Check(kind="reply_field_cut", severity="info", target=where,
+                            message=f"the model's {field} was {len(text)} characters, over the {limit}-character "
+                                    "limit; it was cut at a word boundary",
+                            detail={"length": len(text), "limit": limit}))
+    return cut + "…"
+
+
 def _clean(text: str) -> str:
     """Whitespace normalised; stray [rendering] brackets the model copied from the input removed."""
     text = re.sub(r"\s*\[[^\]]{1,80}\]", lambda m: "" if _copied_annotation(m.group(0)) else m.group(0), text)
@@ -452,9 +484,14 @@ def _fallback_title(facts: Facts) -> str | None:
 
 def assemble(run: Run, model: ModelRef) -> Brief:
     doc, facts = run.doc, run.facts
-    summary = [SummaryItem(text=_two_sentences(_clean(p.text)),  # a sentence the report repeats is cited once
-                           evidence=list(dict.fromkeys(doc.sentence(i).text for i in _point_ids(t, p))))
-               for t, p in run.points]
+    summary = []
+    for t, p in run.points:
+        where = f"summary[{len(summary)}]"
+        if check := _bad_citation(t, p, f"{where}.evidence"):
+            run.checks.append(check)
+        summary.append(SummaryItem(text=_bounded(run, _two_sentences(_clean(p.text)), "point", f"{where}.text"),
+                                   # a sentence the report repeats is cited once
+                                   evidence=list(dict.fromkeys(doc.sentence(i).text for i in _point_ids(t, p)))))
     actions = []
     seen: set[tuple[int, str | None, str]] = set()
     for a, task in run.tasks:
@@ -463,16 +500,22 @@ def assemble(run: Run, model: ModelRef) -> Brief:
             continue
         seen.add(key)
         sentence = doc.sentence(a.sentence)
-        where = f"actions[{len(actions)}].deadline"
-        actions.append(Action(owner_en=_owner(run, a, task), owner_zh=a.actor_zh, task_en=_clean(task.task),
-                              deadline=_deadline(run, task, sentence.simplified, where), evidence_zh=sentence.text))
+        where = f"actions[{len(actions)}]"
+        owner = _owner(run, a, task)
+        deadline = _deadline(run, task, sentence.simplified, f"{where}.deadline")
+        if deadline is not None:
+            deadline.text_en = _bounded(run, deadline.text_en, "deadline", f"{where}.deadline")
+        actions.append(Action(owner_en=_bounded(run, owner, "owner", f"{where}.owner_en") if owner else None,
+                              owner_zh=a.actor_zh, task_en=_bounded(run, _clean(task.task), "task", f"{where}.task_en"),
+                              deadline=deadline, evidence_zh=sentence.text))
     title_en = None
     if doc.title:
         title = next((s for s in doc.sentences if s.text == doc.title), None)
         title_en = run.english.get(title.id) if title else None
     chair = facts.chair
+    title = _clean(title_en or run.headline)
     meeting = Meeting(
-        title_en=_clean(title_en or run.headline) or _fallback_title(facts),
+        title_en=_bounded(run, title, "title", "meeting.title_en") if title else _fallback_title(facts),
         body_en=facts.body_en, kind=facts.kind, number=facts.number, date=facts.date,
         chair=Person(name_zh=chair.name_zh, name_en=chair.name_en, title_en=chair.title_en) if chair else None,
         attendees_en=[f"{p.name_en}, {p.title_en}" if p.title_en else p.name_en
@@ -481,7 +524,7 @@ def assemble(run: Run, model: ModelRef) -> Brief:
     checks = [Check(kind=w.split(":", 1)[0], severity="info", message=w) for w in doc.warnings] + run.checks
     return Brief(
         tool_version=__version__,
-        source=Source(path=str(doc.path), sha256=doc.sha256, chars=len(doc.text), language=doc.language,
+        source=Source(path=path_text(doc.path), sha256=doc.sha256, chars=len(doc.text), language=doc.language,
                       script=doc.script, encoding=doc.encoding, title=doc.title),
         prompt=PromptRef(name=run.prompt.name, version=run.prompt.version, sha256=run.prompt.sha256),
         model=model, meeting=meeting, summary=summary, actions=actions, usage=run.usage, checks=checks,
