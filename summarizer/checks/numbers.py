@@ -13,6 +13,7 @@ English numbers written as words (five, twenty-two) are not read.
 
 from __future__ import annotations
 
+import bisect
 import re
 import warnings
 from dataclasses import dataclass
@@ -217,8 +218,26 @@ class SourceFacts:
         self.sentences = sentences
         self.numbers = set().union(*self.numbers_of) if sentences else set()
         self.dates = set().union(*self.dates_of) if sentences else set()
+        # value -> sentence indexes stating it, in order (built once: a lookup must not scan the document)
+        self._where: tuple[dict, dict] = ({}, {})
+        for table, where in ((self.numbers_of, self._where[0]), (self.dates_of, self._where[1])):
+            for i, values in enumerate(table):
+                for value in values:
+                    where.setdefault(value, []).append(i)
 
     def where(self, value, dates: bool = False) -> list[int]:
-        """0-based indexes of the sentences stating ``value``."""
-        table = self.dates_of if dates else self.numbers_of
-        return [i for i, values in enumerate(table) if value in values]
+        """0-based indexes of the sentences stating ``value``, in order."""
+        return self._where[1 if dates else 0].get(value, [])
+
+    def nearest(self, values, near: list[int], dates: bool = False, count: int = 2) -> list[int]:
+        """The ``count`` sentences stating one of ``values`` nearest to the positions ``near`` (the first
+        ones when ``near`` is empty); a few bisections per value, whatever the document's length."""
+        found: set[int] = set()
+        for value in values:
+            where = self.where(value, dates)
+            if not near:
+                found.update(where[:count])
+            for at in near:
+                k = bisect.bisect_left(where, at)
+                found.update(where[max(0, k - count): k + count])
+        return sorted(found, key=lambda i: (min((abs(i - c) for c in near), default=0), i))[:count]

@@ -91,12 +91,30 @@ def scores(brief: Brief, doc: Document, index: SourceIndex | None = None) -> dic
     return out
 
 
-def _best(similarity: np.ndarray, index: SourceIndex) -> list[int]:
-    """Sentence positions to cite: the best one, and up to two more close to it (in report order)."""
-    order = [int(i) for i in np.argsort(-similarity, kind="stable")]
+def _best(similarity: np.ndarray, offset: int = 0) -> list[int]:
+    """Sentence positions to cite: the best one, and up to two more close to it (in report order).
+    ``similarity`` covers the sentences from position ``offset`` on."""
+    order = [int(i) for i in np.argsort(-similarity, kind="stable")[:MAX_EVIDENCE]]
     top = similarity[order[0]]
-    picked = [i for i in order[:MAX_EVIDENCE] if similarity[i] >= max(ATTACH_MIN, top - NEAR_BEST)]
+    picked = [i + offset for i in order if similarity[i] >= max(ATTACH_MIN, top - NEAR_BEST)]
     return sorted(picked)
+
+
+# A claim is compared with the sentences around what it cites, not with the whole report: in a report of
+# thousands of sentences that would make checking quadratic (every claim against every sentence). Any report
+# of up to 2 * SEARCH_WINDOW sentences (every seed, every readout seen) is searched whole.
+SEARCH_WINDOW = 300
+
+
+def _window(index: SourceIndex, evidence: list[str]) -> tuple[int, int]:
+    """[start, end) of the sentence positions a claim is compared with."""
+    total = len(index.texts)
+    cited = [index.position[e] for e in evidence if e in index.position]
+    if total <= 2 * SEARCH_WINDOW or not cited:
+        return 0, total
+    start = max(0, min(cited) - SEARCH_WINDOW)
+    end = min(total, max(cited) + SEARCH_WINDOW + 1)
+    return start, end
 
 
 def check_support(brief: Brief, doc: Document, index: SourceIndex | None = None) -> list[Check]:
@@ -110,16 +128,17 @@ def check_support(brief: Brief, doc: Document, index: SourceIndex | None = None)
     claims = embed([claim_text(brief, t) for t, _ in items])
     out: list[Check] = []
     for (target, evidence), c in zip(items, claims):
-        similarity = index.vectors @ c
+        start, end = _window(index, evidence)
+        similarity = index.vectors[start:end] @ c
         best_all = float(similarity.max())
         cited = [(e, index.vector_of(e)) for e in evidence]
         foreign = [e for e, v in cited if v is None]
         usable = [(e, v) for e, v in cited if v is not None]
         best_cited = max((float(v @ c) for _, v in usable), default=None)
-        picks = _best(similarity, index)
+        picks = _best(similarity, start)
         new_evidence = list(dict.fromkeys(index.texts[i] for i in picks))  # a sentence repeated in the report once
         detail = {"similarity": round(best_all, 3), "threshold": LOW_SUPPORT,
-                  "best_sentence": index.texts[int(similarity.argmax())]}
+                  "best_sentence": index.texts[start + int(similarity.argmax())]}
         if foreign:
             out.append(check("evidence_not_in_source", f"{target}.evidence",
                              f"{len(foreign)} cited sentence(s) are not text of the source report",

@@ -94,8 +94,7 @@ def check_numbers_and_dates(brief: Brief, doc: Document, source: SourceFacts) ->
                     if evidence is None:
                         continue  # a meeting field: the source is its evidence
                     # the sentences nearest to the cited ones first: most likely where the figure comes from
-                    where = sorted({i for v in mention.values for i in source.where(v, is_date)},
-                                   key=lambda i: (min((abs(i - c) for c in cited), default=0), i))
+                    where = source.nearest(mention.values, cited, is_date)
                     out.append(check("fact_outside_evidence", path,
                                      f"{what} '{mention.text}' is in the source, but not in the sentences this "
                                      f"item cites", {"value": mention.text,

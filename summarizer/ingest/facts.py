@@ -52,13 +52,21 @@ class Facts:
     meeting_zh: str | None = None  # the meeting as the report names it: 县政府第87次常务会议
 
     def renderings(self) -> list[Rendering]:
-        """Everything the model should render a fixed way, longest Chinese first."""
+        """Everything the model should render a fixed way, longest Chinese first (computed once while the
+        people, places and terms stay as they are: it is asked for per sentence)."""
+        key = (id(self.people), len(self.people), id(self.places), len(self.places), id(self.terms), len(self.terms),
+               tuple(p.name_en for p in self.people[:1]))
+        cached = self.__dict__.get("_renderings_cache")
+        if cached and cached[0] == key:
+            return cached[1]
         out: dict[str, Rendering] = {}
         for person in self.people:
             out.setdefault(person.name_zh, Rendering(person.name_zh, person.name_en, "person"))
         for r in [*self.places, *self.terms]:
             out.setdefault(r.zh, r)
-        return sorted(out.values(), key=lambda r: (-len(r.zh), r.zh))
+        result = sorted(out.values(), key=lambda r: (-len(r.zh), r.zh))
+        self.__dict__["_renderings_cache"] = (key, result)
+        return result
 
     def annotate(self, text: str, seen: set[str] | None = None) -> str:
         """``text`` with ``[English]`` after each rendered term: 泸溪县 -> 泸溪县[Luxi County].
@@ -86,7 +94,7 @@ class Facts:
 
     def _annotation_pattern(self) -> tuple[re.Pattern | None, dict[str, str]]:
         renderings = self.renderings()
-        key = tuple((r.zh, r.en) for r in renderings)
+        key = id(renderings)  # a new list whenever the renderings change
         cached = self.__dict__.get("_pattern_cache")
         if cached and cached[0] == key:
             return cached[1], cached[2]
