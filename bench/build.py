@@ -34,15 +34,18 @@ llm = Llama(model_path=sys.argv[1], n_ctx=4096, n_threads=2, n_threads_batch=2, 
 prompt = open(sys.argv[2], encoding="utf-8").read()
 tokens = llm.tokenize(prompt.encode("utf-8"))
 llm.reset()
-t0 = time.perf_counter(); llm.eval(tokens); t1 = time.perf_counter()
+t0 = time.perf_counter()
+t1 = None
 generated = 0
-for token in llm.generate([], temp=0.0):  # greedy, from the evaluated prompt
+for token in llm.generate(tokens, temp=0.0):  # greedy; the first token comes after the prompt is evaluated
     generated += 1
-    if generated >= 128:
+    if t1 is None:
+        t1 = time.perf_counter()
+    if generated >= 129:
         break
 t2 = time.perf_counter()
 print(json.dumps({"prompt_tokens": len(tokens), "prompt_tps": len(tokens) / (t1 - t0),
-                  "gen_tokens": generated, "gen_tps": generated / (t2 - t1)}))
+                  "gen_tokens": generated - 1, "gen_tps": (generated - 1) / (t2 - t1)}))
 '''
 
 
@@ -77,6 +80,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variant", action="append", default=[], help="CMAKE_ARGS of an extra variant")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--wheels", type=Path, default=None,
+                        help="keep the built wheels here, and reuse those already there (no compile time then)")
     args = parser.parse_args()
     from summarizer.config import load_settings
     from summarizer.llm.local import model_path
@@ -89,7 +94,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pythons = {}
         for i, cmake_args in enumerate(variants):
-            wheel, seconds = build(version, cmake_args, Path(tmp) / f"w{i}")
+            where = (args.wheels or Path(tmp)) / f"w{i}"
+            kept = list(where.glob("llama_cpp_python-*.whl")) if args.wheels else []
+            if kept and (where / "seconds").exists():
+                wheel, seconds = kept[0], float((where / "seconds").read_text())
+            else:
+                wheel, seconds = build(version, cmake_args, where)
+                (where / "seconds").write_text(f"{seconds:.1f}")
             pythons[cmake_args] = venv_with(wheel, Path(tmp) / f"v{i}")
             rows.append({"cmake_args": cmake_args or "(default)", "compile_s": seconds,
                          "wheel_mb": wheel.stat().st_size / 2**20, "runs": []})
