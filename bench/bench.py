@@ -375,20 +375,30 @@ def big_report(path: Path, megabytes: float) -> None:
     path.write_text("\n".join(parts), encoding="utf-8")
 
 
-def bench_memory(tmp: Path, megabytes: float) -> list[Row]:
-    report = tmp / "big.txt"
-    big_report(report, megabytes)
-    env = base_env(tmp, "cache-memory")
-    with fake_server() as fake:
-        # briefing@v3: whole-report calls, so the run is about the input, not thousands of small calls
-        ran = run(summarizer("brief", report, "--out", tmp / "out-memory", "--prompt", "briefing@v3", "--base-url",
-                             fake.base_url, "--model", "bench", "--no-cache"), env, tmp)
-        check(ran, f"brief of a {megabytes:g} MB report")
-        calls = len(fake.chat_requests)
-    return [Row(f"5. peak memory: brief of a {report.stat().st_size / 2**20:.1f} MB report",
-                f"{ran.max_rss_mb:.0f} MB RSS", "", None,
-                f"tool process only (fake server in the bench process); {ran.seconds:.0f} s, {calls} calls, "
-                "briefing@v3")]
+def bench_memory(tmp: Path, megabytes: float, growth: float = 4.0) -> list[Row]:
+    """Peak memory on a big report, and how time grows: the same made-up report at ``megabytes`` and
+    ``growth`` times that (seconds per MB should stay flat: nothing in the tool may be quadratic)."""
+    rows, per_mb = [], []
+    for size in (megabytes, megabytes * growth):
+        report = tmp / f"big-{size:g}.txt"
+        big_report(report, size)
+        env = base_env(tmp, f"cache-memory-{size:g}")
+        with fake_server() as fake:
+            # briefing@v3: whole-report calls, so the run is about the input, not thousands of small calls
+            ran = run(summarizer("brief", report, "--out", tmp / f"out-memory-{size:g}", "--prompt", "briefing@v3",
+                                 "--base-url", fake.base_url, "--model", "bench", "--no-cache"), env, tmp)
+            check(ran, f"brief of a {size:g} MB report")
+            calls = len(fake.chat_requests)
+        real_mb = report.stat().st_size / 2**20
+        per_mb.append(ran.seconds / real_mb)
+        rows.append(Row(f"5. peak memory: brief of a {real_mb:.1f} MB report", f"{ran.max_rss_mb:.0f} MB RSS", "",
+                        None, f"tool process only (fake server in the bench process); {ran.seconds:.0f} s, "
+                              f"{calls} calls, briefing@v3"))
+    ratio = per_mb[1] / per_mb[0]
+    rows.append(Row(f"5b. growth: seconds per MB at {megabytes * growth:g} MB / at {megabytes:g} MB",
+                    f"{per_mb[1]:.1f} / {per_mb[0]:.1f} = {ratio:.2f}×", "≤ 1.5×", ratio <= 1.5,
+                    "1.0 is linear; a quadratic step would give about the growth factor"))
+    return rows
 
 
 # ------------------------------------------------------------------ report

@@ -37,10 +37,11 @@ class _CheckMarks:
     def __init__(self, brief: Brief):
         self.brief = brief
         self.numbers: dict[int, int] = {}  # id(check) -> footnote number
+        self.on = checks_for(brief)
 
     def __call__(self, prefix: str, exclude: tuple[str, ...] = ()) -> str:
         marks = []
-        for c in checks_for(self.brief, prefix):
+        for c in self.on(prefix):
             if id(c) in self.numbers or any(c.target.startswith(x) for x in exclude):
                 continue
             self.numbers[id(c)] = len(self.numbers) + 1

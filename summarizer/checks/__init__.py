@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from ..errors import UserError
 from ..files import resolve_path
@@ -58,9 +58,17 @@ def _order(target: str | None) -> tuple:
     return ({"meeting": 1, "summary": 2, "actions": 3}[m.group(1)], "", int(m.group(2) or 0), m.group(3))
 
 
-def checks_for(brief: Brief, prefix: str) -> list[Check]:
-    """The checks on one item (``summary[2]``, ``actions[0]``) or field."""
-    return [c for c in brief.checks if c.target and (c.target == prefix or c.target.startswith(prefix + "."))]
+def checks_for(brief: Brief) -> Callable[[str], list[Check]]:
+    """A look-up of the checks on one item (``summary[2]``, ``actions[0]``) or field
+    (``actions[0].deadline``), in the briefing's order; indexed once, so a briefing with
+    thousands of items and checks is rendered in linear time."""
+    index: dict[str, list[Check]] = {}
+    for c in brief.checks:
+        if c.target:
+            parts = c.target.split(".")
+            for n in range(1, len(parts) + 1):
+                index.setdefault(".".join(parts[:n]), []).append(c)
+    return lambda prefix: index.get(prefix, [])
 
 
 # ------------------------------------------------------------------ existing briefings

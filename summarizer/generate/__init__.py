@@ -86,6 +86,13 @@ class Run:
     tasks: list[tuple[Assignment, object]] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     checks: list[Check] = field(default_factory=list)
+    _places: tuple[list[Topic], dict[int, tuple[int, int]]] | None = field(default=None, repr=False)
+
+    def topic_places(self) -> dict[int, tuple[int, int]]:
+        """sentence id -> (topic position, position in the topic), built once per list of topics."""
+        if self._places is None or self._places[0] is not self.topics:
+            self._places = (self.topics, {i: (n, k) for n, t in enumerate(self.topics) for k, i in enumerate(t.ids)})
+        return self._places[1]
 
     # ---- how the source is shown to the model (as data: a line can never close the <report> block)
     def source_line(self, sid: int, seen: set[str] | None = None) -> str:
@@ -221,9 +228,12 @@ class Run:
 
 
 def _topics_in(run: Run, ids: Sequence[int]) -> list[Topic]:
-    """The topics (or parts of topics) some sentence ids cover, in order."""
-    wanted = set(ids)
-    return [Topic([i for i in t.ids if i in wanted]) for t in run.topics if wanted.intersection(t.ids)]
+    """The topics (or parts of topics) some sentence ids cover, in order (linear in ``ids``)."""
+    place = run.topic_places()
+    parts: dict[int, list[int]] = {}
+    for i in sorted((i for i in ids if i in place), key=place.__getitem__):
+        parts.setdefault(place[i][0], []).append(i)
+    return [Topic(part) for part in parts.values()]
 
 
 def _topic_block(topic_list: list[Topic], shown: dict[int, str]) -> str:

@@ -166,7 +166,7 @@ def _left_ok(text: str, start: int) -> bool:
     """Does the text before ``start`` let a name begin there (punctuation, start, 请, 由, 是 ...)?"""
     if start == 0 or not HAN.match(text[start - 1]):
         return True
-    return text[:start].endswith(cues().leaders)
+    return text.endswith(cues().leaders, 0, start)
 
 
 def name_before(text: str, end: int, glossary: "Glossary") -> str | None:
@@ -456,9 +456,9 @@ def _known_hits(text: str) -> list[PlaceHit]:
         known = known_places()[m.group("name")]
         level = m.group("level")
         own_level = split_level(known.zh)[1]
-        if own_level and text[m.end("name") - len(own_level):].startswith(c.blocked_after):
+        if own_level and text.startswith(c.blocked_after, m.end("name") - len(own_level)):
             continue  # 简单县域 is not 单县
-        if level and text[m.start("level"):].startswith(c.blocked_after):
+        if level and text.startswith(c.blocked_after, m.start("level")):
             level = None  # 湖北省级 -> 湖北
         if level is None and not known.bare and own_level is None:
             continue  # 长治久安 is not 长治
@@ -482,7 +482,7 @@ def place_hits(text: str, glossary: "Glossary | None" = None) -> list[PlaceHit]:
         stem, level = text[start:m.start()], m.group(0)
         if not plausible_stem(stem):
             continue
-        if text[:m.end()].endswith(c.generic_places) or text[m.start():].startswith(c.blocked_after):
+        if text.endswith(c.generic_places, 0, m.end()) or text.startswith(c.blocked_after, m.start()):
             continue
         rest = text[m.end():m.end() + 8]
         organ = rest.startswith(c.organ_after) or (

@@ -90,9 +90,10 @@ def population(loaded: Sequence[Loaded]) -> list[tuple[Item, Loaded]]:
                 for i, s in enumerate(b.summary)]
         rows += [(f"actions[{i}]", "action", a.task_en, a.owner_en, a.owner_zh, _deadline_text(a),
                   [a.evidence_zh] if a.evidence_zh else []) for i, a in enumerate(b.actions)]
+        on = checks_for(b)
         for target, kind, claim, owner, owner_zh, deadline, evidence in rows:
             flags = [Flag(kind=c.kind, severity=c.severity, message=c.message, target=c.target)
-                     for c in checks_for(b, target)]
+                     for c in on(target)]
             flagged = any(f.severity in FLAGGING for f in flags)
             out.append((Item(id=item_id(b, target), kind=kind, target=target, claim=claim, owner=owner,
                              owner_zh=owner_zh, deadline=deadline, evidence_zh=evidence,
