@@ -32,7 +32,7 @@ def _one_error_line(run) -> str:
 def test_readme_exit_code_table_matches_the_codes_tested_here():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Exit codes", 1)[1].split("\n## ", 1)[0]
-    assert re.findall(r"^\| `(\d+)` \|", section, re.MULTILINE) == ["0", "1", "2", "130"]
+    assert re.findall(r"^\| `(\d+)` \|", section, re.MULTILINE) == ["0", "1", "2", "3", "130"]
 
 
 def test_exit_0_when_every_report_is_done(fake, tmp_path):
@@ -78,6 +78,19 @@ def test_exit_2_when_some_reports_failed(fake, tmp_path):
     (reports / "empty.txt").write_text("")
     run = _cli("brief", reports, "--out", tmp_path / "out", "--model", "fake", env={"OPENAI_BASE_URL": fake.base_url})
     assert run.returncode == 2 and "1 of 2 reports failed" in run.stderr
+
+
+def test_exit_3_when_an_eval_gate_finds_a_regression(tmp_path):
+    from .test_eval_compare import scores, synthetic_run
+
+    a = {(f"c{i}", 0): scores(rougeL=0.40) for i in range(4)}
+    b = {(f"c{i}", 0): scores(rougeL=0.30) for i in range(4)}
+    synthetic_run(tmp_path / "runs", "ab", {"briefing@v1": a, "briefing@v2": b})
+    args = ["eval", "compare", "ab", "--runs-dir", tmp_path / "runs"]
+    assert _cli(*args, "--fail-on-regression", "rougeL:0.2").returncode == 0
+    gated = _cli(*args, "--fail-on-regression", "rougeL:0.05")
+    assert gated.returncode == 3, gated.stdout + gated.stderr
+    assert "REGRESSION rougeL:0.05" in gated.stdout
 
 
 def test_exit_130_when_interrupted_and_finished_reports_are_kept(tmp_path):
