@@ -20,10 +20,7 @@ from summarizer.ingest.glossary import Glossary
 from summarizer.ingest.metadata import find_dates, format_date, parse_ordinal, parse_term, to_int
 from summarizer.ingest.romanize import romanize_name, romanize_place
 
-from .conftest import SEEDS, seed
-
-needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="shared/seeds not present")
-
+from .conftest import seed
 
 def doc_of(text: str):
     return parse_text(text, path=Path("crafted.txt"), sha256="0" * 64, encoding="utf-8")
@@ -71,7 +68,6 @@ SEED_MEETINGS = {
 }
 
 
-@needs_seeds
 @pytest.mark.parametrize("prefix", sorted(SEED_MEETINGS))
 def test_seed_meeting(prefix, seed_facts):
     date, number, body_zh, body_en, kind, (chair_zh, chair_en, chair_title) = SEED_MEETINGS[prefix]
@@ -136,7 +132,6 @@ SEED_PEOPLE = {
 }
 
 
-@needs_seeds
 @pytest.mark.parametrize("prefix", sorted(SEED_PEOPLE))
 def test_seed_people(prefix, seed_facts):
     """Exactly these people, no one else (credits such as 钱继霖 or 张宗华 are boilerplate)."""
@@ -144,7 +139,6 @@ def test_seed_people(prefix, seed_facts):
     assert found == SEED_PEOPLE[prefix]
 
 
-@needs_seeds
 def test_seed_people_details(seed_facts):
     assert people(seed_facts("000"))["周丹"].title_zh == "县政府四级调研员"
     assert people(seed_facts("000"))["向恒林"].title_zh == "县委副书记、县长"
@@ -156,7 +150,6 @@ def test_seed_people_details(seed_facts):
     assert len(people(seed_facts("002"))["战明秀"].sentence_ids) >= 6  # 战明秀强调 / 要求 ...
 
 
-@needs_seeds
 def test_seed_term_year_and_place(seed_facts):
     assert seed_facts("003").term == 5  # 区五届人民政府
     assert seed_facts("000").year == 2021
@@ -175,13 +168,11 @@ SEED_PLACES = {
 }
 
 
-@needs_seeds
 @pytest.mark.parametrize("prefix", sorted(SEED_PLACES))
 def test_seed_places(prefix, seed_facts):
     assert {r.zh: r.en for r in seed_facts(prefix).places} == SEED_PLACES[prefix]
 
 
-@needs_seeds
 def test_seed_terms_include_titles_and_glossary(seed_facts):
     terms = {r.zh: r.en for r in seed_facts("003").terms}
     assert terms["区人民政府"] == "Dongchuan District People's Government"  # the body, not the generic term

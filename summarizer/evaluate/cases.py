@@ -11,7 +11,6 @@ warnings.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -201,6 +200,3 @@ def _validate_reference(case: str, ref: Reference, text: str, add) -> None:
     if not 80 <= words <= 250:
         add("warning", case, f"reference summary has {words} words (the format asks for 80-250)")
 
-
-def reference_json_schema() -> str:
-    return json.dumps(Reference.model_json_schema(), indent=2)

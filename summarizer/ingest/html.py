@@ -68,7 +68,3 @@ def extract_article(html: str) -> tuple[str, list[str]]:
         body = f"{title}\n{body}"
     return body, warnings
 
-
-def html_to_text(html: str) -> str:
-    """Title line plus the article body (see :func:`extract_article`). Empty if none found."""
-    return extract_article(html)[0]

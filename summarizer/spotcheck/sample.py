@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import __version__
-from ..checks import FLAGGING, Rechecked, checks_for, load_brief, load_source, recheck, scores
+from ..checks import FLAGGING, checks_for, load_brief, load_source, recheck, scores
 from ..checks import SourceMissing
 from ..ingest import Document
 from ..ingest.facts import Facts
@@ -58,10 +58,6 @@ def load(paths: Sequence[Path], *, sources: Sequence[Path] = (), do_recheck: boo
             continue
         out.append(Loaded(Path(path), recheck(brief, doc, facts, glossary) if do_recheck else brief, doc, facts))
     return out
-
-
-def from_rechecked(r: Rechecked) -> Loaded:
-    return Loaded(r.path, r.brief, r.doc, r.facts)
 
 
 def item_id(brief: Brief, target: str) -> str:
