@@ -268,9 +268,10 @@ def bench_tokens(prompts: list[str]) -> list[Row]:
             calls_ok = True
             source = shown = fixed = reading_calls = 0
             per_report_calls = []
-            for path, (runner, tokens, error) in zip(SEEDS, plans):
-                if error:
-                    raise SystemExit(f"{path}: {error}")
+            for path, planned in zip(SEEDS, plans):
+                if planned.error:
+                    raise SystemExit(f"{path}: {planned.error}")
+                runner = planned.runner
                 doc = read_report(path)
                 facts = establish_facts(doc, glossary)
                 counts = {"report": 1, "opening": 1, "topic": len(topics(doc, facts)),
@@ -278,7 +279,7 @@ def bench_tokens(prompts: list[str]) -> list[Row]:
                 declared = sum(counts.get(OUTPUTS[s.output][0], 0) for s in prompt.meta.steps)
                 per_report_calls.append(len(runner.calls))
                 calls_ok = calls_ok and len(runner.calls) == declared
-                source += tokens
+                source += planned.source_tokens
                 for call in runner.calls:
                     scope = OUTPUTS[prompt.step(call.step).output][0]
                     if scope not in ("report", "topic", "sentences"):  # steps that read the whole report

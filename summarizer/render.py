@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 
 from .checks import checks_for
 from .schema import Brief
@@ -139,55 +136,3 @@ def to_markdown(brief: Brief) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """``write_atomic_bytes`` of the text in UTF-8."""
-    write_atomic_bytes(path, text.encode("utf-8"))
-
-
-def write_atomic_bytes(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename: a reader (or a crash) never sees half a file.
-
-    The temporary file sits next to ``path`` as ``.NAME.PID.RANDOM.tmp``; a process killed
-    mid-write leaves only that (the next run removes it: ``brief.remove_stale_temps``).
-    The folder is synced after the rename, so the new name survives a power cut too.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        with_suppress_unlink(tmp)
-        raise
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:  # e.g. Windows: folders cannot be opened
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
-def _read_umask() -> int:
-    current = os.umask(0)  # the only way to read it; done once, at import, before any thread writes
-    os.umask(current)
-    return current
-
-
-_UMASK = _read_umask()
-
-
-def with_suppress_unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

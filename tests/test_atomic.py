@@ -1,8 +1,8 @@
 """Nothing half-written: outputs survive ``kill -9`` at random moments, and a re-run completes them.
 
-1. ``render.write_atomic`` on its own: a child process rewrites a 4 MB file in a loop and is
+1. ``files.write_atomic`` on its own: a child process rewrites a 4 MB file in a loop and is
    SIGKILLed at seeded random moments; the file is always one whole version, and the
-   temporary files the kills leave are removed by ``brief.remove_stale_temps``.
+   temporary files the kills leave are removed by ``files.remove_stale_temps``.
 2. The real command on a batch: ``summarizer brief`` is SIGKILLed at seeded random moments,
    resumed each time, then run to the end: after every kill each ``.brief.json`` parses and its
    ``.brief.md`` is the Markdown of that very JSON; the cache database passes SQLite's
@@ -21,9 +21,10 @@ import textwrap
 import time
 from pathlib import Path
 
-from summarizer.brief import remove_stale_temps
+from summarizer.files import remove_stale_temps
 from summarizer.llm.cache import Store
-from summarizer.render import to_markdown, write_atomic
+from summarizer.files import write_atomic
+from summarizer.render import to_markdown
 from summarizer.schema import Brief
 
 from .conftest import ROOT, SEED_FILES
@@ -31,7 +32,7 @@ from .conftest import ROOT, SEED_FILES
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from summarizer.render import write_atomic
+    from summarizer.files import write_atomic
     target = Path(sys.argv[1])
     size = int(sys.argv[2])
     n = 0

@@ -96,8 +96,8 @@ def test_the_prompt_prefix_is_the_same_for_every_call_and_report(fake):
         llm = offline_llm(settings)
         bodies = []
         for path in SEED_FILES[:3]:
-            runner, _, _ = await plan_one(path, settings=settings, prompt=prompt, llm=llm, glossary=Glossary.load())
-            bodies += [c.body for c in runner.calls]
+            run = await plan_one(path, settings=settings, prompt=prompt, llm=llm, glossary=Glossary.load())
+            bodies += [c.body for c in run.runner.calls]
         await llm.aclose()
         return bodies
 

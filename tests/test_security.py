@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from summarizer import guard
-from summarizer.brief import output_base, output_bases
+from summarizer.files import output_base, output_bases
 from summarizer.console import Redact
 from summarizer.config import load_settings
 from summarizer.ingest import read_report
@@ -197,7 +197,7 @@ def _scan_tree(root: Path) -> list[Path]:
 
 FORCED_BUG = textwrap.dedent("""
     import os, sys
-    import summarizer.brief as b
+    import summarizer.pipeline as b
     def broken(*args, **kwargs):  # an internal error whose message carries the key
         raise RuntimeError("bug while holding " + os.environ["OPENAI_API_KEY"])
     b.establish_facts = broken
@@ -322,7 +322,7 @@ def _assert_safe(base: Path, out: Path) -> None:
             assert not re.match(r"(?i)^(con|prn|aux|nul|com\d|lpt\d)(\.|$)", part)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text("ok")  # the name can really be created
-        from summarizer.render import write_atomic
+        from summarizer.files import write_atomic
 
         write_atomic(target, "ok again")  # and its temporary file too
 

@@ -37,16 +37,15 @@ from typing import Any, Iterable, Literal
 import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..brief import brief_many
+from ..brief import failure, write_briefing
 from ..config import Settings, load_settings
 from ..errors import UserError
-from ..files import resolve_path
+from ..files import output_bases, resolve_path, write_atomic, write_atomic_bytes
 from ..ingest.glossary import Glossary
-from ..llm import model_ref
-from ..llm.client import LLM, Mode
-from ..llm.offline import CacheOnly, Planned, jsonl_line, offline_llm, structured_mode
+from ..llm.client import Mode
+from ..llm.offline import Planned, jsonl_line, offline_llm, structured_mode
+from ..pipeline import Briefed, add_checks, off_loop
 from ..prompts import Prompt, load_prompt
-from ..render import write_atomic, write_atomic_bytes
 from .plan import History, PlanRow, plan_one, row_for
 from .prices import PriceTable, load_prices
 
@@ -250,14 +249,14 @@ def prepare(targets: list[tuple[Path, Path | None]], settings: Settings, prompt:
             history = History(llm)
             rows, pending = [], {}
             for index, entry in enumerate(job.reports):
-                runner, tokens, error = await plan_one(Path(entry.path), settings=settings, prompt=prompt, llm=llm,
-                                                       glossary=glossary, mode=chosen)
-                if runner is None:
-                    entry.status, entry.reason = "failed", error
-                    rows.append(PlanRow(path=Path(entry.path), error=error))
+                run = await plan_one(Path(entry.path), settings=settings, prompt=prompt, llm=llm, glossary=glossary,
+                                     mode=chosen)
+                if run.runner is None:
+                    entry.status, entry.reason = "failed", run.error
+                    rows.append(PlanRow(path=Path(entry.path), error=run.error))
                     continue
-                rows.append(row_for(Path(entry.path), runner, tokens, history, price, batch=True))
-                pending[index] = runner.requests
+                rows.append(row_for(Path(entry.path), run.runner, run.source_tokens, history, price, batch=True))
+                pending[index] = run.runner.requests
             job.rounds.append(new_round(job, job_dir, pending))
             return rows
         finally:
@@ -441,7 +440,6 @@ def collect(job_dir: Path, out_dir: Path, settings: Settings, *, results: list[P
     if unknown:
         log.warning("%d result lines name requests that are not in round %d (ignored)", unknown, round_.number)
     glossary = Glossary.load(settings.glossaries)
-    model = model_ref(settings)
     outcomes: dict[int, ReportOutcome] = {}
 
     async def main() -> tuple[int, int]:
@@ -453,14 +451,15 @@ def collect(job_dir: Path, out_dir: Path, settings: Settings, *, results: list[P
                                 hint="collected replies are kept there; check use_cache and the file")
             mode = Mode(job.mode)
             pending: dict[int, list[Planned]] = {}
-            finished: list[int] = []
+            finished: dict[int, Briefed] = {}
             for index, entry in enumerate(job.reports):
                 if entry.status != "pending":
                     continue
-                runner, _tokens, error = await plan_one(Path(entry.path), settings=settings, prompt=prompt, llm=llm,
-                                                        glossary=glossary, mode=mode, results=by_key)
+                run = await plan_one(Path(entry.path), settings=settings, prompt=prompt, llm=llm, glossary=glossary,
+                                     mode=mode, results=by_key)
+                runner = run.runner
                 if runner is None:
-                    outcomes[index] = ReportOutcome(path=entry.path, status="failed", reason=error)
+                    outcomes[index] = ReportOutcome(path=entry.path, status="failed", reason=run.error)
                     continue
                 stored += runner.stored
                 invalid += len(runner.failures)
@@ -470,36 +469,38 @@ def collect(job_dir: Path, out_dir: Path, settings: Settings, *, results: list[P
                                                     reason=f"{len(runner.failures)} replies unusable ({reason}); "
                                                            "retry online with `summarizer brief`")
                 elif runner.complete:
-                    finished.append(index)
+                    finished[index] = run.briefed
                 elif runner.requests:
                     pending[index] = runner.requests
                     outcomes[index] = ReportOutcome(path=entry.path, status="next round")
                 else:  # cannot happen: a stand-in is only made for a request this round can send
                     outcomes[index] = ReportOutcome(path=entry.path, status="failed",
                                                     reason="internal error: no request can make progress")
-            await _write(finished, llm)
+            await _write(finished)
             if pending:
                 job.rounds.append(new_round(job, job_dir, pending))
             return stored, invalid
         finally:
             await llm.aclose()
 
-    async def _write(indexes: list[int], llm: LLM) -> None:
+    async def _write(finished: dict[int, Briefed]) -> None:
+        """A finished report's briefing is the one its offline run just built from real replies only."""
         by_root: dict[str | None, list[int]] = {}
-        for index in indexes:
+        for index in finished:
             by_root.setdefault(job.reports[index].root, []).append(index)
         for root, group in by_root.items():
-            paths = [Path(job.reports[i].path) for i in group]
-            results_ = await brief_many(paths, root=Path(root) if root else None, out_dir=out_dir, settings=settings,
-                                        prompt=prompt, llm=CacheOnly(llm), model=model, glossary=glossary,
-                                        force=True)
-            for index, outcome in zip(group, results_):
-                if outcome.status == "ok":
-                    outcomes[index] = ReportOutcome(path=job.reports[index].path, status="written",
-                                                    outputs=[str(p) for p in outcome.outputs])
-                else:
+            bases = output_bases([Path(job.reports[i].path) for i in group], Path(root) if root else None, out_dir)
+            for index in group:
+                path = Path(job.reports[index].path)
+                try:
+                    await off_loop(add_checks, finished[index], prompt, glossary)
+                    outputs = await off_loop(write_briefing, finished[index].brief, bases[path])
+                except Exception as exc:  # one report's failure is its own
                     outcomes[index] = ReportOutcome(path=job.reports[index].path, status="failed",
-                                                    reason=outcome.reason)
+                                                    reason=failure(path, exc, settings).reason)
+                    continue
+                outcomes[index] = ReportOutcome(path=job.reports[index].path, status="written",
+                                                outputs=[str(p) for p in outputs])
 
     stored, invalid = asyncio.run(main())
     round_.collected = True

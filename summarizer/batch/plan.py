@@ -26,13 +26,11 @@ from rich.table import Table
 from ..chunk import count_tokens
 from ..config import Settings
 from ..errors import ModelError, UserError
-from ..generate import generate
-from ..ingest import read_report
-from ..ingest.facts import establish_facts
 from ..ingest.glossary import Glossary
 from ..llm import model_ref
 from ..llm.client import LLM
 from ..llm.offline import OfflineRunner, Planned, offline_llm, structured_mode
+from ..pipeline import Briefed, run_report
 from ..prompts import Prompt
 from .prices import ModelPrice, PriceTable, load_prices
 
@@ -94,20 +92,32 @@ def source_tokens(doc) -> int:
     return count_tokens(doc.text)
 
 
+@dataclass
+class Offline:
+    """A report run through the pipeline offline: its runner (the calls it needed), and its briefing
+    (built on stand-ins unless ``runner.complete``), or why it could not run."""
+
+    runner: OfflineRunner | None = None
+    briefed: Briefed | None = None
+    error: str | None = None
+
+    @property
+    def source_tokens(self) -> int:
+        return source_tokens(self.briefed.doc) if self.briefed else 0
+
+
 async def plan_one(path: Path, *, settings: Settings, prompt: Prompt, llm: LLM, glossary: Glossary,
-                   mode=None, results=None) -> tuple[OfflineRunner | None, int, str | None]:
-    """Run the pipeline offline on one report: (runner, source tokens, error)."""
+                   mode=None, results=None) -> Offline:
+    """Run the pipeline offline on one report (no checks: they are added only to a briefing that is kept)."""
     try:
-        doc = read_report(path)
-        facts = establish_facts(doc, glossary)
         runner = OfflineRunner(llm, mode=mode, results=results)
-        await generate(doc, facts, prompt, runner, model=model_ref(settings), context_tokens=settings.context_budget,
-                       grounding=settings.grounding)
-        return runner, source_tokens(doc), None
+        briefed = await run_report(path, runner, settings=settings, prompt=prompt, model=model_ref(settings),
+                                   glossary=glossary, check=False)
+        return Offline(runner, briefed)
     except UserError as exc:
-        return None, 0, exc.problem + (f" ({exc.hint})" if exc.hint else "")
+        return Offline(error=exc.problem + (f" ({exc.hint})" if exc.hint else ""))
     except ModelError as exc:
-        return None, 0, f"{exc.kind}: {exc}"
+        return Offline(error=f"{exc.kind}: {exc}")
 
 
 def plan_reports(paths: list[Path], settings: Settings, prompt: Prompt, *, prices: PriceTable | Path | None = None,
@@ -124,10 +134,9 @@ def plan_reports(paths: list[Path], settings: Settings, prompt: Prompt, *, price
             mode = structured_mode(llm)
             rows = []
             for path in paths:
-                runner, tokens, error = await plan_one(path, settings=settings, prompt=prompt, llm=llm,
-                                                          glossary=glossary, mode=mode)
-                rows.append(PlanRow(path=path, error=error) if runner is None
-                            else row_for(path, runner, tokens, history, price))
+                run = await plan_one(path, settings=settings, prompt=prompt, llm=llm, glossary=glossary, mode=mode)
+                rows.append(PlanRow(path=path, error=run.error) if run.runner is None
+                            else row_for(path, run.runner, run.source_tokens, history, price))
             return rows
         finally:
             await llm.aclose()

@@ -195,24 +195,11 @@ class OfflineRunner:
                   completion_tokens=result.completion_tokens, seconds=result.seconds)
 
 
-class CacheOnly:
-    """A Runner that answers from the cache and fails on anything else (writes finished reports)."""
-
-    def __init__(self, llm: LLM):
-        self.llm = llm
-
-    async def run(self, call: Call) -> Result:
-        hit = self.llm.cached(call)
-        if hit is None:
-            raise ModelError(f"{call.step}: no cached reply for {call.custom_id}", kind="not_cached")
-        return hit
-
-
 def jsonl_line(request: Planned) -> str:
     """One Batch API input line (OpenAI and vLLM ``run_batch`` read the same format)."""
     return json.dumps({"custom_id": request.custom_id, "method": "POST", "url": "/v1/chat/completions",
                        "body": request.body}, ensure_ascii=False)
 
 
-__all__ = ["CacheOnly", "OfflineRunner", "Planned", "ReplyCheck", "check_reply", "jsonl_line", "offline_llm",
+__all__ = ["OfflineRunner", "Planned", "ReplyCheck", "check_reply", "jsonl_line", "offline_llm",
            "structured_mode"]

@@ -77,7 +77,7 @@ def sample_cmd(
     glossary: GlossaryOpt = None,
 ) -> None:
     """Draw a reproducible, stratified sample and write a self-contained HTML review page."""
-    from ..render import write_atomic
+    from ..files import write_atomic
     from .page import render_page
     from .sample import draw, load
 
@@ -207,7 +207,8 @@ def recheck_cmd(
     from collections import Counter
 
     from ..checks import recheck_file
-    from ..render import to_markdown, write_atomic
+    from ..files import write_atomic
+    from ..render import to_markdown
 
     table = Table(title="Checks")
     for column in ("briefing", "errors", "warnings", "info", "kinds"):

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from ..errors import UserError
-from ..render import write_atomic
+from ..files import write_atomic
 from . import verdicts as vf
 
 MAX_BODY = 32 * 1024 * 1024

@@ -28,7 +28,7 @@ from ..errors import UserError
 from ..ingest import file_sha256
 from ..evaluate.cases import REFERENCE, load_dataset
 from ..evaluate.dataset import Negative, Reference
-from ..render import write_atomic
+from ..files import write_atomic
 from . import verdicts as vf
 
 NEGATIVES_FORMAT = "summarizer-negatives/1"

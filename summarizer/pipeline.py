@@ -1,0 +1,111 @@
+"""One report through the pipeline: read -> facts -> generate -> checks.
+
+Every command that makes a briefing runs a report through :func:`run_report`: ``brief``, ``eval
+run``, ``--dry-run``, ``batch prepare`` and ``batch collect``. They differ only in the runner that
+answers the model's calls (the online client, or an offline runner that answers from the cache, from
+collected Batch API replies, or with stand-ins) and in what they do with the result.
+
+It is also the Python API. In a notebook::
+
+    from summarizer.pipeline import brief_report
+    brief = brief_report("report.txt")   # a pydantic Brief; the embedded model unless configured otherwise
+
+Reading, finding facts and checking are CPU work. Done on the event loop they would stall every
+request in flight (and make their timeouts fire), so they run in one worker thread: the steps stay in
+order and the text libraries are never used from two threads at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import guard
+from .checks import run_checks
+from .config import Settings
+from .generate import Runner, generate
+from .ingest import Document, read_report
+from .ingest.facts import Facts, establish_facts
+from .ingest.glossary import Glossary
+from .prompts import Prompt
+from .schema import Brief, ModelRef
+
+_WORKER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="summarizer-cpu")
+
+
+async def off_loop(fn, *args):
+    """``fn(*args)`` in the pipeline's worker thread."""
+    return await asyncio.get_running_loop().run_in_executor(_WORKER, fn, *args)
+
+
+@dataclass(frozen=True)
+class Briefed:
+    """A report read, its facts established, and its briefing."""
+
+    doc: Document
+    facts: Facts
+    brief: Brief
+
+
+async def read(path: Path) -> Document:
+    return await off_loop(read_report, path)
+
+
+async def run_report(source: Path | Document, runner: Runner, *, settings: Settings, prompt: Prompt,
+                     model: ModelRef, glossary: Glossary, epoch: int = 0, check: bool = True) -> Briefed:
+    """The briefing of one report (a path, or a document already read). ``check`` False leaves the
+    automatic checks out (a dry run only counts calls; :func:`add_checks` adds them later)."""
+    doc = source if isinstance(source, Document) else await read(source)
+    facts = await off_loop(establish_facts, doc, glossary)
+    brief = await generate(doc, facts, prompt, runner, model=model, context_tokens=settings.context_budget,
+                           grounding=settings.grounding, epoch=epoch)
+    brief.options = run_options(settings)
+    briefed = Briefed(doc, facts, brief)
+    if check:
+        await off_loop(add_checks, briefed, prompt, glossary)
+    return briefed
+
+
+def add_checks(briefed: Briefed, prompt: Prompt, glossary: Glossary) -> None:
+    """The automatic checks, in the briefing: what obeyed an injection is dropped first (so later
+    checks point at the items that stay), then the grounding checks, then the injection findings."""
+    doc, brief = briefed.doc, briefed.brief
+    findings = guard.scan(doc)
+    brief.checks.extend(guard.guard_output(brief, findings, prompt.render("system")))
+    brief.checks.extend(run_checks(brief, doc, briefed.facts, glossary))
+    brief.checks.extend(guard.injection_checks(findings))
+
+
+def run_options(settings: Settings) -> dict:
+    """The options that change a briefing besides source, prompt and model (recorded in it)."""
+    from .ingest import file_sha256
+
+    glossaries = []
+    for path in settings.glossaries:
+        try:
+            glossaries.append(file_sha256(path))
+        except OSError:
+            glossaries.append(f"unreadable:{path}")
+    return {"grounding": settings.grounding, "glossaries": glossaries}
+
+
+def brief_report(path: Path | str, *, settings: Settings | None = None, prompt: str | Prompt | None = None) -> Brief:
+    """Brief one report with the configured endpoint (the embedded model by default): the Python API.
+    Raises :class:`~summarizer.errors.UserError` for bad input and ``ModelError`` when the model fails."""
+    from .config import load_settings
+    from .llm import connect, model_ref
+    from .prompts import load_prompt
+
+    settings = settings or load_settings()
+    chosen = prompt if isinstance(prompt, Prompt) else load_prompt(prompt or settings.prompt)
+    glossary = Glossary.load(settings.glossaries)
+
+    async def main() -> Brief:
+        async with connect(settings) as llm:
+            briefed = await run_report(Path(path), llm, settings=settings, prompt=chosen, model=model_ref(settings),
+                                       glossary=glossary)
+            return briefed.brief
+
+    return asyncio.run(main())
