@@ -245,7 +245,7 @@ def bench_tokens(prompts: list[str]) -> list[Row]:
     from summarizer.ingest.facts import establish_facts
     from summarizer.ingest.glossary import Glossary
     from summarizer.ingest.structure import assignments, topics
-    from summarizer.llm.offline import offline_llm
+    from summarizer.runners.offline import offline_llm
     from summarizer.prompts import load_prompt
 
     rows = []

@@ -25,11 +25,12 @@ from pathlib import Path
 from . import guard
 from .checks import run_checks
 from .config import Settings
-from .generate import Runner, generate
+from .generate import generate
 from .ingest import Document, read_report
 from .ingest.facts import Facts, establish_facts
 from .ingest.glossary import Glossary
 from .prompts import Prompt
+from .runners import Runner
 from .schema import Brief, ModelRef
 
 _WORKER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="summarizer-cpu")

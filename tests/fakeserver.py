@@ -35,7 +35,7 @@ from typing import Any, Callable
 if __package__ in (None, ""):  # run as a script (a stand-in for the embedded server): find the package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from summarizer.llm import synthetic
+from summarizer.runners import synthetic
 
 
 def report_lines(body: dict) -> list[tuple[int, str]]:
@@ -44,7 +44,7 @@ def report_lines(body: dict) -> list[tuple[int, str]]:
 
 def schema_responder(body: dict) -> str:
     """A valid reply for any structured request, derived from the request's own schema
-    (the package's one stand-in generator, :mod:`summarizer.llm.synthetic`)."""
+    (the package's one stand-in generator, :mod:`summarizer.runners.synthetic`)."""
     return synthetic.reply_to_request(body)
 
 

@@ -347,7 +347,7 @@ def test_reply_checks():
     from pydantic import BaseModel
 
     from summarizer.llm.client import Call
-    from summarizer.llm.offline import check_reply
+    from summarizer.runners.offline import check_reply
 
     class Ok(BaseModel):
         answer: str

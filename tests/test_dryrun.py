@@ -19,7 +19,7 @@ from summarizer.ingest import read_report
 from summarizer.ingest.facts import establish_facts
 from summarizer.ingest.structure import assignments, topics
 from summarizer.llm import connect, model_ref
-from summarizer.llm.synthetic import reply_for
+from summarizer.runners.synthetic import reply_for
 from summarizer.prompts import load_prompt
 
 from .conftest import SEED_FILES, seed
@@ -87,7 +87,7 @@ def test_dry_run_on_the_embedded_model_starts_nothing(tmp_path):
 def test_the_prompt_prefix_is_the_same_for_every_call_and_report(fake):
     from summarizer.batch.plan import plan_one
     from summarizer.ingest.glossary import Glossary
-    from summarizer.llm.offline import offline_llm
+    from summarizer.runners.offline import offline_llm
 
     settings = remote(fake)
     prompt = load_prompt("briefing@v2")

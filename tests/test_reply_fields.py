@@ -9,7 +9,7 @@ import json
 from summarizer.brief import brief_one
 from summarizer.ingest.glossary import Glossary
 from summarizer.llm import connect, model_ref
-from summarizer.llm.synthetic import reply_to_request
+from summarizer.runners.synthetic import reply_to_request
 from summarizer.prompts import load_prompt
 
 from .conftest import seed

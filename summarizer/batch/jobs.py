@@ -1,7 +1,7 @@
 """Batch API jobs: the online pipeline's requests, sent through ``/v1/files`` + ``/v1/batches``.
 
 A job runs in rounds. ``prepare`` runs every report through the pipeline offline
-(:class:`~summarizer.llm.offline.OfflineRunner`) and writes the requests that can be sent
+(:class:`~summarizer.runners.offline.OfflineRunner`) and writes the requests that can be sent
 now: for a prompt whose steps are independent that is every call; a step that reads an
 earlier step's output (a translation step, the reduce step of a long report) waits for the
 next round. ``submit`` uploads the round's JSONL and creates the batch; ``status`` shows its
@@ -43,7 +43,7 @@ from ..errors import UserError
 from ..files import output_bases, resolve_path, write_atomic, write_atomic_bytes
 from ..ingest.glossary import Glossary
 from ..llm.client import Mode
-from ..llm.offline import Planned, jsonl_line, offline_llm, structured_mode
+from ..runners.offline import Planned, jsonl_line, offline_llm, structured_mode
 from ..pipeline import Briefed, add_checks, off_loop
 from ..prompts import Prompt, load_prompt
 from .plan import History, PlanRow, plan_one, row_for

@@ -1,6 +1,6 @@
 """The dry run: what briefing some reports would take, without calling a model.
 
-Each report goes through the real pipeline with an :class:`~summarizer.llm.offline.OfflineRunner`
+Each report goes through the real pipeline with an :class:`~summarizer.runners.offline.OfflineRunner`
 (cached replies are used, every other call gets a stand-in), so the count of calls is the
 pipeline's own, chunking and the reduce step included. Per report: its source tokens, the
 calls it needs (and how many are already cached), the input tokens those calls would send
@@ -29,7 +29,7 @@ from ..errors import ModelError, UserError
 from ..ingest.glossary import Glossary
 from ..llm import model_ref
 from ..llm.client import LLM
-from ..llm.offline import OfflineRunner, Planned, offline_llm, structured_mode
+from ..runners.offline import OfflineRunner, Planned, offline_llm, structured_mode
 from ..pipeline import Briefed, run_report
 from ..prompts import Prompt
 from .prices import ModelPrice, PriceTable, load_prices

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Sequence
 
 from .. import __version__
 from ..chunk import Chunk, count_tokens, plan_chunks, split_in_half
@@ -41,6 +41,7 @@ from ..ingest.script import to_simplified
 from ..ingest.structure import MAX_ASSIGNMENTS, MAX_TOPICS, Assignment, Topic, assignments, topics
 from ..llm.client import Call, Result, Truncated
 from ..prompts import Prompt, StepSpec
+from ..runners import Runner
 from ..schema import (Action, Brief, Check, Deadline, Meeting, ModelRef, Person, PromptRef, Source,
                       SummaryItem, Usage)
 from .deadlines import find_deadline
@@ -61,10 +62,6 @@ async def gather_all(coros) -> list:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
-
-
-class Runner(Protocol):
-    async def run(self, call: Call) -> Result: ...
 
 
 @dataclass

@@ -1,4 +1,7 @@
-"""LLM access: one OpenAI-compatible client; the embedded model is just a local endpoint."""
+"""Model access, transport only: the one OpenAI-compatible client (``client``: structured output,
+retries, the one reading of a reply), its response cache (``cache``), rate limits and 429 pauses
+(``limits``: their one owner) and the embedded llama.cpp server (``local``: just a local endpoint).
+What answers calls without a model (dry run, batch) is in :mod:`summarizer.runners`."""
 
 from __future__ import annotations
 

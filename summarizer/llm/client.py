@@ -193,6 +193,33 @@ _THINK = re.compile(r"<think>.*?</think>\s*|^.*?</think>\s*", re.DOTALL)
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
 
+def read_completion(body: Any, scrub: Callable[[str], str] = lambda text: text) -> tuple[str, str | None, dict]:
+    """(content, finish_reason, usage) of a chat-completion body (a dict); raises what is wrong with it:
+    :class:`EmptyReply`, :class:`MalformedReply`, or a ``refusal`` :class:`ModelError`. The one reading of a
+    reply, for the online client and for Batch API output lines alike; a reply cut at ``max_tokens``
+    (``finish_reason == "length"``) is returned, its caller decides."""
+    if not isinstance(body, dict) or not isinstance(body.get("choices") or [], list):
+        raise MalformedReply("the body is not a chat completion")
+    choices = body.get("choices") or []
+    if not choices:
+        raise EmptyReply("reply has no choices")
+    choice = choices[0] if isinstance(choices[0], dict) else {}
+    message = choice.get("message") or {}
+    if message.get("refusal"):
+        raise ModelError(scrub(f"the model refused: {_one_line(message['refusal'])}"), kind="refusal")
+    content = message.get("content") or ""
+    if not isinstance(content, str):
+        raise MalformedReply("the reply content is not text")
+    if len(content) > MAX_REPLY_CHARS:  # no step asks for this much: a runaway or hostile server
+        raise MalformedReply(f"the reply is {len(content):,} characters, over the {MAX_REPLY_CHARS:,} any step can need")
+    finish = choice.get("finish_reason")
+    if finish == "content_filter":
+        raise ModelError("the endpoint's content filter withheld the reply", kind="refusal")
+    if not content.strip() and finish != "length":
+        raise EmptyReply("reply content is empty")
+    return content, finish, body.get("usage") or {}
+
+
 def strip_think(text: str) -> str:
     return _THINK.sub("", text, count=1) if "</think>" in text else text
 
@@ -449,14 +476,14 @@ class LLM:
             except ValidationError as exc:
                 if reasked:
                     raise _with_usage(ModelError(f"{call.step}: reply does not fit the schema after a re-ask: "
-                                                 f"{_short_errors(exc)}", kind="schema_violation"), totals) from None
+                                                 f"{short_errors(exc)}", kind="schema_violation"), totals) from None
                 reasked = True
                 self.stats.reasks += 1
-                log.info("%s: invalid reply (%s); re-asking once", call.step, _short_errors(exc))
+                log.info("%s: invalid reply (%s); re-asking once", call.step, short_errors(exc))
                 messages = messages + [
                     {"role": "assistant", "content": content},
                     {"role": "user", "content": "That reply is not valid. Fix these errors and reply with the "
-                                                f"corrected JSON object only:\n{_short_errors(exc, 8)}"},
+                                                f"corrected JSON object only:\n{short_errors(exc, 8)}"},
                 ]
 
     async def _send(self, body: dict[str, Any]) -> tuple[str, str | None, tuple[int, int], int]:
@@ -501,28 +528,13 @@ class LLM:
                         # the SDK hands back the raw text of a 200 that is not JSON (an HTML error page)
                         raise MalformedReply(f"the endpoint answered 200 with a body that is not a chat completion"
                                              f" ({_one_line(str(response), 80)!r})")
-                    if not response.choices:
-                        raise EmptyReply("reply has no choices")
-                    choice = response.choices[0]
-                    message = choice.message
-                    if getattr(message, "refusal", None):
-                        raise ModelError(self.scrub(f"the model refused: {_one_line(message.refusal)}"),
-                                         kind="refusal")
-                    content = message.content or ""
-                    if len(content) > MAX_REPLY_CHARS:  # no step asks for this much: a runaway or hostile server
-                        raise MalformedReply(f"the reply is {len(content):,} characters, over the "
-                                             f"{MAX_REPLY_CHARS:,} any step can need")
-                    if choice.finish_reason == "content_filter":
-                        raise ModelError("the endpoint's content filter withheld the reply", kind="refusal")
-                    if not content.strip() and choice.finish_reason != "length":
-                        raise EmptyReply("reply content is empty")
-                    usage = response.usage
-                    prompt_tokens = usage.prompt_tokens if usage else sum(count_tokens(m["content"])
-                                                                          for m in body["messages"])
-                    completion_tokens = usage.completion_tokens if usage else count_tokens(content)
+                    content, finish, usage = read_completion(response.model_dump(), self.scrub)
+                    prompt_tokens = int(usage.get("prompt_tokens") or 0) if usage else sum(
+                        count_tokens(m["content"]) for m in body["messages"])
+                    completion_tokens = int(usage.get("completion_tokens") or 0) if usage else count_tokens(content)
                     self.limiter.record(prompt_tokens + completion_tokens)
                     self.stats.calls += 1
-                    return content, choice.finish_reason, (prompt_tokens, completion_tokens), attempts - 1
+                    return content, finish, (prompt_tokens, completion_tokens), attempts - 1
         except openai.APIStatusError as exc:
             raise ModelError(self.scrub(f"{_describe(exc)} ({_attempts(attempts)})"),
                              kind=f"http_{exc.status_code}") from None
@@ -578,7 +590,7 @@ def _describe(exc: openai.APIStatusError) -> str:
     return f"HTTP {exc.status_code} {label}: {_one_line(exc.message, 160)}"
 
 
-def _short_errors(exc: ValidationError, limit: int = 3) -> str:
+def short_errors(exc: ValidationError, limit: int = 3) -> str:
     parts = []
     for err in exc.errors()[:limit]:
         where = ".".join(str(p) for p in err["loc"]) or "(root)"

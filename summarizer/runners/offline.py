@@ -1,6 +1,6 @@
 """Run the pipeline without asking a model: dry runs, Batch API preparation and collection.
 
-:class:`OfflineRunner` is a :class:`summarizer.generate.Runner` for one report:
+:class:`OfflineRunner` is a :class:`summarizer.runners.Runner` for one report:
 
 - a call whose reply is cached is answered from the cache (the same keys as the online path);
 - a call whose reply came back from a batch (``results``, by cache key) is validated with the
@@ -29,9 +29,10 @@ from pydantic import ValidationError
 
 from ..config import EMBEDDED, Settings
 from ..errors import ModelError
-from .cache import Store
-from .client import LLM, Call, Endpoint, Mode, Result, extract_json
-from .limits import prompt_tokens
+from ..llm.cache import Store
+from ..llm.client import (LLM, Call, EmptyReply, Endpoint, MalformedReply, Mode, Result, extract_json,
+                          read_completion, short_errors)
+from ..llm.limits import prompt_tokens
 from .synthetic import reply_for
 
 log = logging.getLogger(__name__)
@@ -100,28 +101,17 @@ def check_reply(call: Call, line: Mapping[str, Any]) -> ReplyCheck:
     if status != 200:
         detail = body.get("error", {}).get("message") if isinstance(body.get("error"), dict) else body.get("error")
         return ReplyCheck(None, f"HTTP {status}: {detail or 'no detail'}")
-    choices = body.get("choices") or []
-    if not choices:
-        return ReplyCheck(None, "reply has no choices")
-    choice = choices[0]
-    message = choice.get("message") or {}
-    if message.get("refusal"):
-        return ReplyCheck(None, f"the model refused: {message['refusal']}")
-    finish = choice.get("finish_reason")
+    try:
+        content, finish, usage = read_completion(body)
+    except (EmptyReply, MalformedReply, ModelError) as exc:
+        return ReplyCheck(None, str(exc))
     if finish == "length":
         return ReplyCheck(None, f"reply cut off at max_tokens={call.max_tokens} (online, `summarizer brief` "
                                 "retries it with a bigger budget and splits the input)")
-    if finish == "content_filter":
-        return ReplyCheck(None, "the endpoint's content filter withheld the reply")
-    content = message.get("content") or ""
-    if not content.strip():
-        return ReplyCheck(None, "reply content is empty")
     try:
         value = call.output.model_validate_json(extract_json(content))
     except ValidationError as exc:
-        errors = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in exc.errors()[:3])
-        return ReplyCheck(None, f"reply does not fit the schema: {errors}")
-    usage = body.get("usage") or {}
+        return ReplyCheck(None, f"reply does not fit the schema: {short_errors(exc)}")
     return ReplyCheck(Result(value=value, content=value.model_dump_json(),
                              prompt_tokens=int(usage.get("prompt_tokens") or 0),
                              completion_tokens=int(usage.get("completion_tokens") or 0),
