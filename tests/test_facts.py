@@ -17,7 +17,9 @@ from summarizer.errors import InputError
 from summarizer.ingest import parse_text, read_report
 from summarizer.ingest.facts import Facts, PersonFact, Rendering, establish_facts
 from summarizer.ingest.glossary import Glossary
-from summarizer.ingest.metadata import find_dates, format_date, parse_ordinal, parse_term, to_int
+from summarizer.ingest.metadata import parse_ordinal, parse_term
+from summarizer.zh.dates import find_dates, format_date
+from summarizer.zh.numerals import to_int
 from summarizer.ingest.romanize import romanize_name, romanize_place
 
 from .conftest import seed

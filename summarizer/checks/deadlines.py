@@ -3,7 +3,7 @@ against what the action says, in both directions."""
 
 from __future__ import annotations
 
-from ..generate.deadlines import find_deadline
+from ..zh.deadlines import find_deadline
 from ..ingest import Document
 from ..ingest.facts import Facts
 from ..schema import Brief, Check

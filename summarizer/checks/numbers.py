@@ -18,7 +18,8 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from ..generate.deadlines import cn_small_number
+from ..zh.dates import DATE, NUMERIC
+from ..zh.numerals import readings, small_number
 
 
 @dataclass(frozen=True)
@@ -34,82 +35,11 @@ def _key(value: float) -> float:
 
 
 # ------------------------------------------------------------------ Chinese
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
-_CN_BIG = {"万": 10_000, "亿": 100_000_000}
 _ZH_NUMBER = re.compile(
     r"(?P<ar>\d+(?:,\d{3})*(?:\.\d+)?)(?P<unit>[万亿]{0,2})"
     r"|(?P<cn>[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+[万亿]{0,2})?)"
 )
-_FIVE_YEAR = re.compile(r"^十[一二三四五六七八九]五$")  # “十四五” = the 14th Five-Year Plan
-
-
-def _cn_positional(run: str) -> float | None:
-    """二〇二一 -> 2021 (digit by digit)."""
-    if len(run) > 1 and all(c in _CN_DIGIT for c in run):
-        return float("".join(str(_CN_DIGIT[c]) for c in run))
-    return None
-
-
-def _cn_value(run: str) -> float | None:
-    """A well-formed Chinese numeral (八十七, 三点五亿, 一千二百万), or None."""
-    if "点" in run:
-        whole, _, frac = run.partition("点")
-        big = 1
-        while frac and frac[-1] in _CN_BIG:
-            big *= _CN_BIG[frac[-1]]
-            frac = frac[:-1]
-        base = _cn_value(whole) if whole else 0.0
-        if base is None or not frac or any(c not in _CN_DIGIT for c in frac):
-            return None
-        return (base + float("0." + "".join(str(_CN_DIGIT[c]) for c in frac))) * big
-    positional = _cn_positional(run)
-    if positional is not None:
-        return positional
-    done, wan, section, digit, last_small = 0, 0, 0, None, 10_000
-    for c in run:
-        if c in "零〇":
-            if digit is not None:
-                return None
-        elif c in _CN_DIGIT:
-            if digit is not None:
-                return None  # two digits in a row outside positional form: not one numeral
-            digit = _CN_DIGIT[c]
-        elif c in _CN_SMALL:
-            unit = _CN_SMALL[c]
-            if unit >= last_small and section:
-                return None  # 十百千
-            section += (1 if digit is None else digit) * unit
-            digit, last_small = None, unit
-        elif c == "万":
-            if not (section or digit):
-                return None
-            wan = (section + (digit or 0)) * 10_000
-            section, digit, last_small = 0, None, 10_000
-        else:  # 亿
-            if not (done or wan or section or digit):
-                return None
-            done = (done + wan + section + (digit or 0)) * 100_000_000
-            wan, section, digit, last_small = 0, 0, None, 10_000
-    return float(done + wan + section + (digit or 0))
-
-
-def _cn_readings(run: str) -> set[float]:
-    if _FIVE_YEAR.match(run):
-        return {float(10 + _CN_DIGIT[run[1]]), 5.0}
-    value = _cn_value(run)
-    if value is not None:
-        readings = {value}
-        stripped = run.rstrip("万亿")
-        if stripped != run and stripped and not any(c in _CN_BIG for c in stripped):
-            # the mantissa before the unit too: 三点五亿 also reads as 3.5, 三万 as 3
-            inner = _cn_value(stripped)
-            if inner is not None:
-                readings.add(inner)
-        return readings
-    # not one numeral (十百千, 两不四要): every character that is a number on its own
-    table = {**_CN_DIGIT, **_CN_SMALL, **_CN_BIG}
-    return {float(table[c]) for c in run if c in table}
+_UNITS = {"万": 10_000, "亿": 100_000_000}
 
 
 def zh_numbers(text: str) -> list[Mention]:
@@ -119,28 +49,24 @@ def zh_numbers(text: str) -> list[Mention]:
             base = float(m.group("ar").replace(",", ""))
             scale = 1
             for c in m.group("unit"):
-                scale *= _CN_BIG[c]
+                scale *= _UNITS[c]
             values = {base, base * scale}
         else:
-            values = _cn_readings(m.group("cn"))
+            values = readings(m.group("cn"))
         if values:
             out.append(Mention(m.start(), m.end(), m.group(0), frozenset(_key(v) for v in values)))
     return out
 
 
-_ZH_NUM_SMALL = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
-_ZH_DATE = re.compile(rf"(?:(?:\d{{4}}|[〇零一二三四五六七八九]{{4}})年)?{_ZH_NUM_SMALL}月{_ZH_NUM_SMALL}[日号]")
-_ZH_STAMP = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
-
-
 def zh_dates(text: str) -> list[Mention]:
     out = []
-    for m in _ZH_DATE.finditer(text):
-        month, day = cn_small_number(m.group(1)), cn_small_number(m.group(2))
+    for m in DATE.finditer(text):
+        month, day = small_number(m.group("m")), small_number(m.group("d"))
+        end = m.start("dateline") if m.group("dateline") else m.end()  # 1月9日讯: the date without 讯
         if month and day and 1 <= month <= 12 and 1 <= day <= 31:
-            out.append(Mention(m.start(), m.end(), m.group(0), frozenset({(month, day)})))
-    for m in _ZH_STAMP.finditer(text):
-        month, day = int(m.group(2)), int(m.group(3))
+            out.append(Mention(m.start(), end, text[m.start():end], frozenset({(month, day)})))
+    for m in NUMERIC.finditer(text):
+        month, day = int(m.group("m")), int(m.group("d"))
         if 1 <= month <= 12 and 1 <= day <= 31:
             out.append(Mention(m.start(), m.end(), m.group(0), frozenset({(month, day)})))
     return out

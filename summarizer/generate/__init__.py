@@ -44,7 +44,7 @@ from ..prompts import Prompt, StepSpec
 from ..runners import Runner
 from ..schema import (Action, Brief, Check, Deadline, Meeting, ModelRef, Person, PromptRef, Source,
                       SummaryItem, Usage)
-from .deadlines import find_deadline
+from ..zh.deadlines import find_deadline
 from .outputs import OUTPUTS, Point, Summary
 
 # o200k counts differ from the serving model's tokenizer; leave room for that

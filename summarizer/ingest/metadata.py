@@ -3,20 +3,18 @@
 The meeting is read from the sentence that convenes it (…主持召开县政府第87次常务会议, 2月28日，
 山阳县召开…视频会议), falling back to the title. The body's English comes from
 ``data/bodies.tsv`` and the place the report is about; the kind from ``data/meeting_kinds.tsv``.
-Chinese numerals are read with cn2an.
+Numerals and dates are read by :mod:`summarizer.zh`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-import cn2an
-
+from ..zh.dates import DateHit, find_dates, format_date, publication_date, year_for
+from ..zh.numerals import to_int
 from .entities import find_chair, home_place, plausible_stem
 from .facts import Facts, Rendering
 from .glossary import levels, packaged_table
@@ -31,27 +29,9 @@ _NUM = r"[0-9０-９一二三四五六七八九十百千零〇○两]+"
 _YEAR = r"\d{4}|[〇○零一二三四五六七八九]{4}"
 ORDINAL = re.compile(rf"(?:(?P<year>{_YEAR})\s*年度?\s*)?第\s*(?P<n>{_NUM})\s*次")
 TERM = re.compile(rf"(?P<n>{_NUM})\s*届")
-DATE = re.compile(
-    rf"(?:(?P<y>{_YEAR})\s*年\s*)?(?P<m>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月\s*"
-    rf"(?P<d>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*[日号](?P<dateline>讯|电)?"
-)
-# a publication stamp in the page around the report: "2021-01-09 20:06:31", "(发布于:2024-05-13 09:02)"
-STAMP = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)")
-STAMP_TIME = re.compile(r"\s*日?\s*\d{1,2}:\d{2}")
-STAMP_LABEL = re.compile(r"发布|发表|时间|日期|来源|更新|稿源")
 CONVENE = re.compile(r"(召开|举行|举办)了?")
 _CLAUSE_END = "，,。；;：:！？!?"
 _BODY_LEVELS = "省市州县区旗盟镇乡"
-
-
-def to_int(text: str) -> int | None:
-    """'二十六' -> 26, '一百零三' -> 103, '79' -> 79, '二〇二一' -> 2021; None if not a number."""
-    text = unicodedata.normalize("NFKC", text).replace("○", "〇")
-    try:
-        value = cn2an.cn2an(text, "smart")
-    except (ValueError, KeyError, IndexError):
-        return None
-    return int(value) if float(value).is_integer() else None
 
 
 def parse_ordinal(text: str) -> int | None:
@@ -70,52 +50,6 @@ def parse_term(text: str) -> int | None:
     """区五届人民政府 -> 5, 十四届县委 -> 14."""
     m = TERM.search(text)
     return to_int(m.group("n")) if m else None
-
-
-# ------------------------------------------------------------------ dates
-@dataclass(frozen=True)
-class DateHit:
-    month: int
-    day: int
-    year: int | None
-    start: int
-    end: int
-    dateline: bool  # 1月9日讯: the date of the news item, not of the meeting
-
-
-def find_dates(text: str) -> list[DateHit]:
-    out = []
-    for m in DATE.finditer(text):
-        month, day = to_int(m.group("m")), to_int(m.group("d"))
-        year = to_int(m.group("y")) if m.group("y") else None
-        try:
-            dt.date(year or 2000, month or 0, day or 0)  # 2000 is a leap year: 2月29日 stays valid
-        except ValueError:
-            continue
-        out.append(DateHit(month, day, year, m.start(), m.end(), bool(m.group("dateline"))))
-    return out
-
-
-def format_date(month: int, day: int, year: int | None = None) -> str:
-    return f"{year:04d}-{month:02d}-{day:02d}" if year else f"{month:02d}-{day:02d}"
-
-
-def publication_date(original: str) -> dt.date | None:
-    """The first publication stamp of the page (a byline date with a time or a label)."""
-    for line in original.splitlines():
-        line = to_simplified(line)
-        for m in STAMP.finditer(line):
-            if STAMP_TIME.match(line, m.end()) or STAMP_LABEL.search(line, 0, m.start()):
-                try:
-                    return dt.date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
-                except ValueError:
-                    continue
-    return None
-
-
-def year_for(month: int, day: int, published: dt.date) -> int:
-    """The year of a month-day that happened on or before ``published``."""
-    return published.year if (month, day) <= (published.month, published.day) else published.year - 1
 
 
 # ------------------------------------------------------------------ the meeting phrase
@@ -273,7 +207,7 @@ def meeting_metadata(doc: "Document", glossary: "Glossary") -> Facts:
             facts.kind = meeting_kind("".join(c.name for c in convening))
 
     hit = meeting_date(doc, convening)
-    published = publication_date(doc.original)
+    published = publication_date(to_simplified(doc.original))
     counted_in = next((y for c in convening if (y := ordinal_year(c.name) or ordinal_year(c.pre))), None)
     if hit is not None:
         if hit.year:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import Document, Sentence
+from ..zh.deadlines import HINT as DEADLINE_HINT
 from .facts import Facts
 
 MAX_TOPICS = 8
@@ -57,7 +58,6 @@ _GENERIC_ACTOR = re.compile(r"^(全?[县区市镇乡]?(各级各部门|各级|�
 _BAD_ACTOR = re.compile(r"[要是为的了着把被就都也还]$|^(我们|会议|工作|要|确保|同时|下设|进一步|全面|持续|加快)|会议|习近平|总书记|\d")
 _LEAD = re.compile(r"^([一二三四五六七八九十]{1,3}是|同时|并|还|此外|其中|请|由)+")
 MAX_ACTOR_CHARS = 16
-_DEADLINE_HINT = re.compile(r"于[^，。；]{1,14}前|[^，。；]{0,6}前完成|每月|每周|每季度|限期|年底前|月底前|年内|年前")
 
 
 @dataclass
@@ -178,7 +178,7 @@ def assignments(doc: Document, facts: Facts | None = None, limit: int = MAX_ASSI
         if not actors and lead_in is not None:  # an enumerated item naming no actor of its own
             quoted = doc.sentence(lead_in)
             actors.append((_LEAD_IN.match(quoted.simplified).group("actor").strip(), None))
-        deadline = bool(_DEADLINE_HINT.search(text))
+        deadline = bool(DEADLINE_HINT.search(text))
         if not actors:
             if deadline and re.search(_DIRECTIVE, text):
                 found.append(Assignment(sentence=s.id, actor_zh=None, specific=True, deadline_hint=True))

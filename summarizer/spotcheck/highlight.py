@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..checks.numbers import en_dates, en_numbers, zh_dates, zh_numbers
 from ..checks.text import pinyin_names
-from ..generate.deadlines import find_deadline
+from ..zh.deadlines import find_deadline
 from ..ingest import Document
 from ..ingest.facts import Facts
 from ..ingest.script import to_simplified

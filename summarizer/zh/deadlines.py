@@ -12,23 +12,7 @@ import calendar
 import re
 from dataclasses import dataclass
 
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9, "十": 10}
-
-
-def cn_small_number(text: str) -> int | None:
-    """1-99 written in Arabic or Chinese numerals (月/日 values)."""
-    if text.isdigit():
-        return int(text)
-    if not text or any(c not in _CN_DIGITS for c in text):
-        return None
-    if "十" not in text:
-        return _CN_DIGITS[text] if len(text) == 1 else None
-    tens, _, ones = text.partition("十")
-    if len(tens) > 1 or len(ones) > 1:
-        return None
-    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
-
+from .numerals import small_number
 
 _NUM = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
 _DATE = re.compile(rf"(?:(?P<year>\d{{4}})年)?(?P<month>{_NUM})月(?:(?P<day>{_NUM})[日号]|(?P<end>底|末|中旬|上旬|下旬))")
@@ -50,6 +34,8 @@ _RECURRENCE = [
     (re.compile(r"每年|年报|按年"), "yearly"),
 ]
 _REGULARLY = re.compile(r"定期")
+# a sentence that may set a deadline (finding assignments): cheaper and wider than find_deadline
+HINT = re.compile(r"于[^，。；]{1,14}前|[^，。；]{0,6}前完成|每月|每周|每季度|限期|年底前|月底前|年内|年前")
 _YEAR_DONE = re.compile(r"(?P<year>\d{4})年(底前|内|前|底)?(全面|基本|全部)?完成")
 
 
@@ -62,26 +48,22 @@ class SourceDeadline:
     text_zh: str | None  # the phrase as written
 
 
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
 def _calendar_deadline(sentence: str, year: int | None) -> tuple[str, str | None, str, str] | None:
     """(English, YYYY-MM-DD or None, MM-DD, phrase) for 'X月X日前' / 'X月底前' and the like."""
     for m in _DATE.finditer(sentence):
         before = _BEFORE.match(sentence[m.end():])
         if not (m.group("end") or before):
             continue  # a date, but not a deadline (e.g. the meeting date)
-        month = cn_small_number(m.group("month"))
+        month = small_number(m.group("month"))
         if not month or not 1 <= month <= 12:
             continue
         use_year = int(m.group("year")) if m.group("year") else year
         end = m.group("end")
         if m.group("day"):
-            day = cn_small_number(m.group("day"))
+            day = small_number(m.group("day"))
             english = f"by {calendar.month_name[month]} {day}"
         elif end in ("底", "末", "下旬"):
-            day = 29 if month == 2 and _leap(use_year or 2001) else calendar.monthrange(2001, month)[1]
+            day = 29 if month == 2 and calendar.isleap(use_year or 2001) else calendar.monthrange(2001, month)[1]
             english = f"by the end of {calendar.month_name[month]}"
         else:
             day = 20 if end == "中旬" else 10
