@@ -237,16 +237,16 @@ REPORT_LINE = re.compile(r"^(\s*\[\d+\] |Topic \d+ \(sentences |\s*\(?Owner name
 def bench_tokens(prompts: list[str]) -> list[Row]:
     import asyncio
 
-    from summarizer.batch.plan import plan_one
     from summarizer.chunk import count_tokens
     from summarizer.config import load_settings
-    from summarizer.generate.outputs import OUTPUTS
+    from summarizer.facts import establish_facts
+    from summarizer.facts.glossary import Glossary
+    from summarizer.facts.structure import assignments, topics
+    from summarizer.generate.outputs import OUTPUTS, calls_when_fitting
     from summarizer.ingest import read_report
-    from summarizer.ingest.facts import establish_facts
-    from summarizer.ingest.glossary import Glossary
-    from summarizer.ingest.structure import assignments, topics
-    from summarizer.runners.offline import offline_llm
+    from summarizer.plan import plan_one
     from summarizer.prompts import load_prompt
+    from summarizer.runners.offline import offline_llm
 
     rows = []
     glossary = Glossary.load()
@@ -292,7 +292,7 @@ def bench_tokens(prompts: list[str]) -> list[Row]:
                     reading_calls += 1
             ratio = shown / source
             rows.append(Row(f"2. {name}, grounding {'on' if grounding else 'off'}: calls per report",
-                            " ".join(map(str, per_report_calls)) + f" (= {prompt.calls_when_fitting})",
+                            " ".join(map(str, per_report_calls)) + f" (= {calls_when_fitting(prompt)})",
                             "= declared steps", calls_ok))
             rows.append(Row(f"2. {name}, grounding {'on' if grounding else 'off'}: report text sent by the "
                             "source-reading step(s)", f"{shown:,} / {source:,} source = {ratio:.2f}×", "≤ 1.15×",

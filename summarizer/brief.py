@@ -22,8 +22,8 @@ from typing import Callable
 from . import pipeline
 from .config import Settings
 from .errors import ModelError, UserError
+from .facts.glossary import Glossary
 from .files import output_base, output_bases, remove_stale_temps, write_atomic
-from .ingest.glossary import Glossary
 from .llm.client import LLM
 from .prompts import Prompt
 from .render import to_markdown

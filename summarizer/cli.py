@@ -31,8 +31,17 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(batch_app, name="batch")
 app.add_typer(spotcheck_app, name="spotcheck")
 
-from .console import (BaseUrlOpt, ConfigOpt, ModelOpt, PromptOpt, Verbose, console, gather_reports, out,
-                      setup_logging)
+from .console import (
+    BaseUrlOpt,
+    ConfigOpt,
+    ModelOpt,
+    PromptOpt,
+    Verbose,
+    console,
+    gather_reports,
+    out,
+    setup_logging,
+)
 
 
 def settings_from(config: Path | None, **flags) -> "Settings":
@@ -78,11 +87,17 @@ def brief(
     failed (each is listed with its reason; re-run the same command to redo only those);
     1: nothing could start (bad arguments, configuration or input).
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
     from rich.table import Table
 
     from .brief import brief_many
-    from .ingest.glossary import Glossary
+    from .facts.glossary import Glossary
     from .llm import connect, model_ref
     from .prompts import load_prompt
 
@@ -101,7 +116,7 @@ def brief(
     if not jobs:
         raise UserError("no reports to brief", hint="give report files or folders containing .txt, .md or .html")
     if dry_run:
-        from .batch.plan import plan_reports, print_plan
+        from .plan import plan_reports, print_plan
 
         rows = plan_reports([p for p, _ in jobs], settings, the_prompt, prices=prices, glossary=gloss)
         print_plan(rows, settings, the_prompt, prices=prices, console=out)
@@ -233,6 +248,7 @@ def prompts_list() -> None:
     """Prompt versions available, with their hashes and lock state."""
     from rich.table import Table
 
+    from .generate.outputs import calls_when_fitting
     from .prompts import available, parse_prompt, prompts_dir, read_lock
 
     lock = read_lock(prompts_dir())
@@ -240,7 +256,7 @@ def prompts_list() -> None:
     for path in available():
         p = parse_prompt(path)
         state = "yes" if lock.get(p.ref) == p.sha256 else ("EDITED" if p.ref in lock else "no (draft)")
-        table.add_row(p.ref, ", ".join(s.name for s in p.meta.steps), p.calls_when_fitting, p.sha256[:12], state,
+        table.add_row(p.ref, ", ".join(s.name for s in p.meta.steps), calls_when_fitting(p), p.sha256[:12], state,
                       " ".join(p.meta.description.split())[:60])
     out.print(table)
 

@@ -25,10 +25,11 @@ from pathlib import Path
 from . import guard
 from .checks import run_checks
 from .config import Settings
+from .facts import establish_facts
+from .facts.glossary import Glossary
+from .facts.model import Facts
 from .generate import generate
 from .ingest import Document, read_report
-from .ingest.facts import Facts, establish_facts
-from .ingest.glossary import Glossary
 from .prompts import Prompt
 from .runners import Runner
 from .schema import Brief, ModelRef

@@ -42,7 +42,7 @@ OutputName = Literal["translation", "headline", "point", "translated_point", "su
 
 
 class StepSpec(BaseModel):
-    """One declared step. Its ``output`` fixes its scope (see generate.outputs.OUTPUTS):
+    """One declared step. Its ``output`` fixes its scope (``generate.outputs.OUTPUTS``):
 
     - ``sentences`` (translation): the report's sentences, in chunks of ``chunk_tokens``;
     - ``report`` (summary, tasks, briefing): the whole report, one call unless it exceeds the context;
@@ -95,18 +95,6 @@ class Prompt:
     @property
     def version(self) -> int:
         return self.meta.version
-
-    @property
-    def calls_when_fitting(self) -> str:
-        """How many calls a report that fits the context costs, as declared by the steps."""
-        from .generate.outputs import OUTPUTS
-
-        parts = []
-        for step in self.meta.steps:
-            scope = OUTPUTS[step.output][0]
-            parts.append({"report": "1", "opening": "1", "topic": "topics", "assignment": "assignments",
-                          "sentences": "chunks"}[scope])
-        return " + ".join(parts)
 
     @property
     def ref(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from .checks import checks_for
 from .schema import Brief
 

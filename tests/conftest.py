@@ -44,7 +44,7 @@ def seed(prefix: str) -> Path:
 @pytest.fixture(scope="session")
 def glossary():
     """The packaged glossary (read once per session; tests must not change it)."""
-    from summarizer.ingest.glossary import Glossary
+    from summarizer.facts.glossary import Glossary
 
     return Glossary.load()
 

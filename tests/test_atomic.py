@@ -21,9 +21,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from summarizer.files import remove_stale_temps
+from summarizer.files import remove_stale_temps, write_atomic
 from summarizer.llm.cache import Store
-from summarizer.files import write_atomic
 from summarizer.render import to_markdown
 from summarizer.schema import Brief
 

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from summarizer.batch.cli import batch_app
 from summarizer.batch.jobs import load_job
 from summarizer.config import load_settings
+from summarizer.facts import establish_facts
+from summarizer.facts.structure import assignments, topics
 from summarizer.ingest import read_report
-from summarizer.ingest.facts import establish_facts
-from summarizer.ingest.structure import assignments, topics
 from summarizer.llm.cache import Store
 from summarizer.schema import Brief
 

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.facts import establish_facts
+from summarizer.facts.structure import topics
 from summarizer.ingest import read_report
-from summarizer.ingest.facts import establish_facts
-from summarizer.ingest.structure import topics
 from summarizer.render import to_markdown
 from summarizer.schema import Brief
 

@@ -9,12 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.checks import (KINDS, LOW_SUPPORT, SourceMissing, english_fields, kinds_markdown, locate_source,
-                               recheck, recheck_file, run_checks)
+from summarizer.checks import (
+    KINDS,
+    LOW_SUPPORT,
+    SourceMissing,
+    english_fields,
+    kinds_markdown,
+    locate_source,
+    recheck,
+    recheck_file,
+    run_checks,
+)
 from summarizer.checks.numbers import en_dates, en_numbers, zh_dates, zh_numbers
 from summarizer.checks.text import pinyin_names
+from summarizer.facts import establish_facts
 from summarizer.ingest import parse_text
-from summarizer.ingest.facts import establish_facts
 from summarizer.render import to_markdown
 from summarizer.schema import Action, Brief, Check, SummaryItem
 

@@ -9,18 +9,18 @@ import inspect
 import pytest
 from rich.console import Console
 
-from summarizer.batch.plan import plan_reports, print_plan, totals
-from summarizer.batch.prices import load_prices
 from summarizer.config import load_settings
 from summarizer.errors import UserError
+from summarizer.facts import establish_facts
+from summarizer.facts.structure import assignments, topics
 from summarizer.generate import generate
 from summarizer.generate.outputs import OUTPUTS
 from summarizer.ingest import read_report
-from summarizer.ingest.facts import establish_facts
-from summarizer.ingest.structure import assignments, topics
 from summarizer.llm import connect, model_ref
-from summarizer.runners.synthetic import reply_for
+from summarizer.plan import plan_reports, print_plan, totals
+from summarizer.prices import load_prices
 from summarizer.prompts import load_prompt
+from summarizer.runners.synthetic import reply_for
 
 from .conftest import SEED_FILES, seed
 
@@ -85,8 +85,8 @@ def test_dry_run_on_the_embedded_model_starts_nothing(tmp_path):
 
 
 def test_the_prompt_prefix_is_the_same_for_every_call_and_report(fake):
-    from summarizer.batch.plan import plan_one
-    from summarizer.ingest.glossary import Glossary
+    from summarizer.facts.glossary import Glossary
+    from summarizer.plan import plan_one
     from summarizer.runners.offline import offline_llm
 
     settings = remote(fake)

@@ -12,13 +12,13 @@ import os
 import pytest
 
 from summarizer.brief import brief_one
+from summarizer.checks import english_fields
 from summarizer.config import load_settings
+from summarizer.facts.glossary import Glossary
 from summarizer.ingest import read_report
-from summarizer.ingest.glossary import Glossary
 from summarizer.llm import connect, model_ref
 from summarizer.prompts import load_prompt
 from summarizer.schema import HAN
-from summarizer.checks import english_fields
 
 from .conftest import seed
 

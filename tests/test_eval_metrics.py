@@ -4,14 +4,39 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.evaluate.dataset import Reference
 from summarizer.embed import default_embedder
-from summarizer.evaluate.matching import (MATCH_THRESHOLD, deadline_agrees, evidence_overlap, match_actions,
-                                          owner_similarity)
-from summarizer.evaluate.metrics import (CHECK_PREFIX, METRICS, SEMANTIC_THRESHOLD, Sample, briefing_text,
-                                         get_metric, keyword_in, score, segments)
-from summarizer.schema import Action, Brief, Check, Deadline, Meeting, ModelRef, Person, PromptRef, Source, \
-    SummaryItem, Usage
+from summarizer.evaluate.dataset import Reference
+from summarizer.evaluate.matching import (
+    MATCH_THRESHOLD,
+    deadline_agrees,
+    evidence_overlap,
+    match_actions,
+    owner_similarity,
+)
+from summarizer.evaluate.metrics import (
+    CHECK_PREFIX,
+    METRICS,
+    SEMANTIC_THRESHOLD,
+    Sample,
+    briefing_text,
+    get_metric,
+    keyword_in,
+    score,
+    segments,
+)
+from summarizer.schema import (
+    Action,
+    Brief,
+    Check,
+    Deadline,
+    Meeting,
+    ModelRef,
+    Person,
+    PromptRef,
+    Source,
+    SummaryItem,
+    Usage,
+)
 
 from .test_eval_data import LUXI_REF
 

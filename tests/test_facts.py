@@ -14,15 +14,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from summarizer.errors import InputError
+from summarizer.facts import establish_facts
+from summarizer.facts.glossary import Glossary
+from summarizer.facts.metadata import parse_ordinal, parse_term
+from summarizer.facts.model import Facts, PersonFact, Rendering
+from summarizer.facts.romanize import romanize_name, romanize_place
 from summarizer.ingest import parse_text, read_report
-from summarizer.ingest.facts import Facts, PersonFact, Rendering, establish_facts
-from summarizer.ingest.glossary import Glossary
-from summarizer.ingest.metadata import parse_ordinal, parse_term
 from summarizer.zh.dates import find_dates, format_date
 from summarizer.zh.numerals import to_int
-from summarizer.ingest.romanize import romanize_name, romanize_place
 
 from .conftest import seed
+
 
 def doc_of(text: str):
     return parse_text(text, path=Path("crafted.txt"), sha256="0" * 64, encoding="utf-8")

@@ -17,7 +17,7 @@ import pytest
 
 from summarizer.brief import brief_one
 from summarizer.errors import ModelError
-from summarizer.ingest.glossary import Glossary
+from summarizer.facts.glossary import Glossary
 from summarizer.llm import connect, model_ref
 from summarizer.llm.cache import Store
 from summarizer.llm.client import Mode

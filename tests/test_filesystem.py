@@ -91,8 +91,8 @@ def test_a_report_that_vanishes_after_listing_is_one_failure(fake, tmp_path, mon
     listed = console.gather_reports([r])
     (r / "goes.txt").unlink()
     assert [p.name for p, _ in listed] == ["goes.txt", "stays.txt"]
-    from summarizer.ingest import read_report
     from summarizer.errors import InputError
+    from summarizer.ingest import read_report
 
     with pytest.raises(InputError, match="file not found"):
         read_report(r / "goes.txt")

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from summarizer.chunk import count_tokens, plan_chunks, split_in_half
 from summarizer.errors import InputError
+from summarizer.facts import establish_facts
 from summarizer.ingest import Document, parse_text, read_report
 from summarizer.ingest.clean import _Prefilter, clean_text, load_rules
 from summarizer.ingest.decode import frequent_gb
-from summarizer.ingest.facts import establish_facts
 from summarizer.ingest.sentences import MAX_CHARS, split_spans
 from summarizer.schema import HAN as HAN_CHARACTER
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from summarizer.errors import UserError
-from summarizer.ingest.glossary import KINDS, Glossary, levels
-from summarizer.ingest.romanize import known_places, surnames
+from summarizer.facts.glossary import KINDS, Glossary, levels
+from summarizer.facts.romanize import known_places, surnames
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 

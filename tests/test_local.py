@@ -20,9 +20,8 @@ from pydantic import BaseModel
 
 from summarizer.config import load_settings
 from summarizer.errors import UserError
-from summarizer.llm import connect
+from summarizer.llm import connect, local
 from summarizer.llm.client import Call
-from summarizer.llm import local
 from summarizer.llm.local import STATE_FILE, EmbeddedServer, running_server
 
 from .conftest import ROOT

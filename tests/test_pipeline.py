@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from summarizer.facts import establish_facts
+from summarizer.facts.structure import assignments, lead_ins, topics
 from summarizer.generate import MAX_POINTS, generate
 from summarizer.ingest import parse_text, read_report
-from summarizer.ingest.facts import establish_facts
-from summarizer.ingest.structure import assignments, lead_ins, topics
 from summarizer.llm import connect, model_ref
 from summarizer.prompts import load_prompt
 from summarizer.schema import HAN, Brief

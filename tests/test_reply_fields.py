@@ -7,10 +7,10 @@ import asyncio
 import json
 
 from summarizer.brief import brief_one
-from summarizer.ingest.glossary import Glossary
+from summarizer.facts.glossary import Glossary
 from summarizer.llm import connect, model_ref
-from summarizer.runners.synthetic import reply_to_request
 from summarizer.prompts import load_prompt
+from summarizer.runners.synthetic import reply_to_request
 
 from .conftest import seed
 

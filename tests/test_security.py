@@ -13,14 +13,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from summarizer import guard
-from summarizer.files import output_base, output_bases
-from summarizer.console import Redact
 from summarizer.config import load_settings
+from summarizer.console import Redact
+from summarizer.facts.glossary import Glossary
+from summarizer.files import output_base, output_bases
 from summarizer.ingest import read_report
-from summarizer.ingest.glossary import Glossary
 from summarizer.llm import connect, model_ref
 from summarizer.llm.client import Endpoint
 from summarizer.prompts import load_prompt

@@ -3,13 +3,12 @@ saved as a download and through ``spotcheck serve``, and read back by ``stats``.
 
 from __future__ import annotations
 
+import json
 import re
 
-import json
-
 import pytest
-from playwright.sync_api import expect
 import typer
+from playwright.sync_api import expect
 from typer.testing import CliRunner
 
 from summarizer.spotcheck import verdicts as vf

@@ -6,10 +6,9 @@ import asyncio
 import json
 from pathlib import Path
 
-
+from summarizer.facts import establish_facts
+from summarizer.facts.structure import assignments, lead_ins, topics
 from summarizer.ingest import parse_text, read_report
-from summarizer.ingest.facts import establish_facts
-from summarizer.ingest.structure import assignments, lead_ins, topics
 
 from .conftest import seed
 

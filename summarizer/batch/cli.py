@@ -57,9 +57,9 @@ def prepare(
 ) -> None:
     """Write the first round of requests (JSONL, one line per report and step) and the job's state."""
     from ..config import load_settings
+    from ..plan import print_plan
     from ..prompts import load_prompt
     from .jobs import prepare as do_prepare
-    from .plan import print_plan
 
     if mode is not None and mode not in ("json_schema", "json_object", "prompted"):
         raise UserError(f"unknown --mode {mode!r}", hint="json_schema, json_object or prompted")

@@ -40,14 +40,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..brief import failure, write_briefing
 from ..config import Settings, load_settings
 from ..errors import UserError
+from ..facts.glossary import Glossary
 from ..files import output_bases, resolve_path, write_atomic, write_atomic_bytes
-from ..ingest.glossary import Glossary
 from ..llm.client import Mode
-from ..runners.offline import Planned, jsonl_line, offline_llm, structured_mode
 from ..pipeline import Briefed, add_checks, off_loop
+from ..plan import History, PlanRow, plan_one, row_for
+from ..prices import PriceTable, load_prices
 from ..prompts import Prompt, load_prompt
-from .plan import History, PlanRow, plan_one, row_for
-from .prices import PriceTable, load_prices
+from ..runners.offline import Planned, jsonl_line, offline_llm, structured_mode
 
 log = logging.getLogger(__name__)
 

@@ -22,16 +22,25 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from ..errors import UserError
+from ..facts import establish_facts
+from ..facts.model import Facts
 from ..files import resolve_path
 from ..ingest import Document, file_sha256, find_reports, read_report
-from ..ingest.facts import Facts, establish_facts
 from ..schema import Brief, Check
 from .deadlines import check_deadlines
 from .kinds import FLAGGING, KINDS, OWNED, STICKY, Kind, kinds_markdown
 from .numbers import SourceFacts
 from .support import LOW_SUPPORT, SourceIndex, check_support, scores
-from .text import (check_han, check_names, check_numbers_and_dates, check_owners, check_terms, english_fields,
-                   is_pinyin_word, pinyin_names)
+from .text import (
+    check_han,
+    check_names,
+    check_numbers_and_dates,
+    check_owners,
+    check_terms,
+    english_fields,
+    is_pinyin_word,
+    pinyin_names,
+)
 
 __all__ = ["run_checks", "recheck", "load_brief", "locate_source", "Rechecked", "SourceMissing", "KINDS", "Kind",
            "FLAGGING", "LOW_SUPPORT", "kinds_markdown", "english_fields", "pinyin_names", "is_pinyin_word",

@@ -311,9 +311,9 @@ class Calibration:
 
 
 def calibrate(seeds_dir: Path) -> Calibration:
+    from ..facts import establish_facts
+    from ..facts.structure import topics
     from ..ingest import read_report
-    from ..ingest.facts import establish_facts
-    from ..ingest.structure import topics
     from .support import embed
 
     seeds = {p.name[:3]: p for p in Path(seeds_dir).glob("*.txt")}

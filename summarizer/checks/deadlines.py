@@ -3,10 +3,10 @@ against what the action says, in both directions."""
 
 from __future__ import annotations
 
-from ..zh.deadlines import find_deadline
+from ..facts.model import Facts
 from ..ingest import Document
-from ..ingest.facts import Facts
 from ..schema import Brief, Check
+from ..zh.deadlines import find_deadline
 from .numbers import en_dates
 from .text import check
 

@@ -6,10 +6,10 @@ import re
 from functools import cache
 from typing import Iterator
 
+from ..facts.model import Facts
+from ..facts.structure import lead_ins
 from ..ingest import Document
-from ..ingest.facts import Facts
 from ..ingest.script import to_simplified
-from ..ingest.structure import lead_ins
 from ..schema import HAN, Brief, Check
 from .kinds import severity
 from .numbers import SourceFacts, en_dates, en_numbers

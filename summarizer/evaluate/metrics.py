@@ -44,10 +44,10 @@ from typing import Callable, Literal
 import numpy as np
 
 from ..checks import english_fields
+from ..embed import Embedder
 from ..render import ordinal
 from ..schema import Brief
 from .dataset import KeyFact, Reference
-from ..embed import Embedder
 from .matching import ActionMatch, match_actions
 
 Direction = Literal["higher", "lower", "none"]

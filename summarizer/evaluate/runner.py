@@ -25,19 +25,29 @@ from typing import Callable
 from .. import __version__
 from ..brief import brief_one
 from ..config import Settings, load_settings
+from ..embed import Embedder, default_embedder
 from ..errors import UserError
+from ..facts.glossary import Glossary
 from ..ingest import read_report
-from ..ingest.glossary import Glossary
 from ..llm import connect, model_ref
 from ..prompts import Prompt, load_prompt
 from ..schema import Brief
 from . import judge as judging
 from .cases import Case, Dataset, validate
-from ..embed import Embedder, default_embedder
 from .matching import MATCH_THRESHOLD, W_EVIDENCE, W_OWNER, W_TASK
 from .metrics import METRICS, SEMANTIC_THRESHOLD, failed_scores, score
-from .runs import (DEFAULT_RUNS_DIR, DatasetRef, Item, JudgeConfig, Manifest, PairwiseRecord, RunWriter, Variant,
-                   safe_endpoint, scrub_urls)
+from .runs import (
+    DEFAULT_RUNS_DIR,
+    DatasetRef,
+    Item,
+    JudgeConfig,
+    Manifest,
+    PairwiseRecord,
+    RunWriter,
+    Variant,
+    safe_endpoint,
+    scrub_urls,
+)
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Generate: Document + Facts + Prompt -> Brief, running the prompt's declared steps in order.
 
-The tool reads the report's structure first (``ingest.structure``): its topics, and the
+The tool reads the report's structure first (``facts.structure``): its topics, and the
 sentences that assign tasks with the actor each names. The model then does jobs whose
 size and shape the tool fixes. What a step reads and writes is declared in the prompt;
 its ``output`` fixes its scope (``generate.outputs.OUTPUTS``):
@@ -33,17 +33,35 @@ from typing import Callable, Sequence
 from .. import __version__
 from ..chunk import Chunk, count_tokens, plan_chunks, split_in_half
 from ..errors import InputError, ModelError
+from ..facts.model import Facts
+from ..facts.structure import (
+    MAX_ASSIGNMENTS,
+    MAX_TOPICS,
+    Assignment,
+    Topic,
+    assignments,
+    topics,
+)
 from ..files import path_text
 from ..guard import neutralise
 from ..ingest import Document
-from ..ingest.facts import Facts
 from ..ingest.script import to_simplified
-from ..ingest.structure import MAX_ASSIGNMENTS, MAX_TOPICS, Assignment, Topic, assignments, topics
 from ..llm.client import Call, Result, Truncated
 from ..prompts import Prompt, StepSpec
 from ..runners import Runner
-from ..schema import (Action, Brief, Check, Deadline, Meeting, ModelRef, Person, PromptRef, Source,
-                      SummaryItem, Usage)
+from ..schema import (
+    Action,
+    Brief,
+    Check,
+    Deadline,
+    Meeting,
+    ModelRef,
+    Person,
+    PromptRef,
+    Source,
+    SummaryItem,
+    Usage,
+)
 from ..zh.deadlines import find_deadline
 from .outputs import OUTPUTS, Point, Summary
 

@@ -138,3 +138,13 @@ OUTPUTS = {
     "tasks": ("report", tasks_for),
     "briefing": ("report", briefing_for),
 }
+
+
+def calls_when_fitting(prompt) -> str:
+    """How many calls a report that fits the context costs with ``prompt``, as its steps declare."""
+    parts = []
+    for step in prompt.meta.steps:
+        scope = OUTPUTS[step.output][0]
+        parts.append({"report": "1", "opening": "1", "topic": "topics", "assignment": "assignments",
+                      "sentences": "chunks"}[scope])
+    return " + ".join(parts)

@@ -30,8 +30,18 @@ from pydantic import ValidationError
 from ..config import EMBEDDED, Settings
 from ..errors import ModelError
 from ..llm.cache import Store
-from ..llm.client import (LLM, Call, EmptyReply, Endpoint, MalformedReply, Mode, Result, extract_json,
-                          read_completion, short_errors)
+from ..llm.client import (
+    LLM,
+    Call,
+    EmptyReply,
+    Endpoint,
+    MalformedReply,
+    Mode,
+    Result,
+    extract_json,
+    read_completion,
+    short_errors,
+)
 from ..llm.limits import prompt_tokens
 from .synthetic import reply_for
 

@@ -49,7 +49,7 @@ GlossaryOpt = Annotated[Optional[list[Path]], typer.Option(
 
 
 def _glossary(paths: list[Path] | None):
-    from ..ingest.glossary import Glossary
+    from ..facts.glossary import Glossary
 
     return Glossary.load(paths or [])
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from ..checks.numbers import en_dates, en_numbers, zh_dates, zh_numbers
 from ..checks.text import pinyin_names
-from ..zh.deadlines import find_deadline
+from ..facts.model import Facts
 from ..ingest import Document
-from ..ingest.facts import Facts
 from ..ingest.script import to_simplified
+from ..zh.deadlines import find_deadline
 
 
 @dataclass(frozen=True)

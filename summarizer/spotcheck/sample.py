@@ -24,10 +24,17 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import __version__
-from ..checks import FLAGGING, checks_for, load_brief, load_source, recheck, scores
-from ..checks import SourceMissing
+from ..checks import (
+    FLAGGING,
+    SourceMissing,
+    checks_for,
+    load_brief,
+    load_source,
+    recheck,
+    scores,
+)
+from ..facts.model import Facts
 from ..ingest import Document
-from ..ingest.facts import Facts
 from ..schema import Brief
 from .highlight import Anchored, anchors
 from .verdicts import Flag, Item, SampleInfo, Stratum, VerdictFile, now

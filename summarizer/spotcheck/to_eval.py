@@ -25,10 +25,10 @@ from typing import Literal, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import UserError
-from ..ingest import file_sha256
 from ..evaluate.cases import REFERENCE, load_dataset
 from ..evaluate.dataset import Negative, Reference
 from ..files import write_atomic
+from ..ingest import file_sha256
 from . import verdicts as vf
 
 NEGATIVES_FORMAT = "summarizer-negatives/1"

@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from ..ingest.script import to_simplified
 from ..zh.dates import DateHit, find_dates, format_date, publication_date, year_for
 from ..zh.numerals import to_int
-from .entities import find_chair, home_place, plausible_stem
-from .facts import Facts, Rendering
+from .entities import home_place, plausible_stem
 from .glossary import levels, packaged_table
+from .model import Rendering
 from .romanize import known_places, romanize_place, romanize_stem
-from .script import to_simplified
 
 if TYPE_CHECKING:
-    from . import Document
+    from ..ingest import Document
     from .glossary import Glossary
 
 _NUM = r"[0-9０-９一二三四五六七八九十百千零〇○两]+"
@@ -183,8 +183,19 @@ def meeting_date(doc: "Document", convening: list[Convening]) -> DateHit | None:
     return None
 
 
-def meeting_metadata(doc: "Document", glossary: "Glossary") -> Facts:
-    facts = Facts()
+class _Fields:
+    """The meeting's fields as they are found (some fill in what others left out)."""
+
+    def __init__(self):
+        self.date = self.year = self.number = self.term = None
+        self.body_zh = self.body_en = self.place = self.meeting_zh = None
+        self.kind = "other"
+
+
+def meeting_metadata(doc: "Document", glossary: "Glossary") -> dict:
+    """The meeting's fields of :class:`Facts` (date, year, number, term, body, kind, place, how the report
+    names it); the people, the chair among them, are found by ``entities``."""
+    facts = _Fields()
     convening = find_convening(doc)
     body = None
     for c in convening:  # the body sentence first, then the title fills what it left out
@@ -220,5 +231,4 @@ def meeting_metadata(doc: "Document", glossary: "Glossary") -> Facts:
     else:
         facts.year = counted_in or (published.year if published else None)
 
-    facts.chair = find_chair(doc, glossary)
-    return facts
+    return vars(facts)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import Document, Sentence
+from ..ingest import Document, Sentence
 from ..zh.deadlines import HINT as DEADLINE_HINT
-from .facts import Facts
+from .model import Facts
 
 MAX_TOPICS = 8
 MAX_ASSIGNMENTS = 24

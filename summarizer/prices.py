@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import UserError
+from .errors import UserError
 
 DEFAULT = "prices.toml"
 

@@ -24,13 +24,20 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from .facts import PersonFact, Rendering
+from ..ingest.script import to_simplified
 from .glossary import levels
-from .romanize import known_places, romanize_name, romanize_place, romanize_stem, split_level, split_name
-from .script import to_simplified
+from .model import PersonFact, Rendering
+from .romanize import (
+    known_places,
+    romanize_name,
+    romanize_place,
+    romanize_stem,
+    split_level,
+    split_name,
+)
 
 if TYPE_CHECKING:
-    from . import Document
+    from ..ingest import Document
     from .glossary import Glossary
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -380,25 +387,14 @@ def _person(name: str, mentions: list[Mention], glossary: "Glossary") -> PersonF
                       sentence_ids=sorted({m.sentence_id for m in mentions}))
 
 
-def find_chair(doc: "Document", glossary: "Glossary") -> PersonFact | None:
-    """Who presided (主持): the first person the report says presided."""
-    mentions = find_mentions(doc, glossary)
-    for m, role in _roles(doc, glossary, mentions):
-        if role == "chair":
-            person = _person(m.name, [x for x in mentions if x.name == m.name], glossary)
-            person.role = "chair"
-            return person
-    return None
-
-
-def find_people(doc: "Document", glossary: "Glossary", chair: PersonFact | None = None) -> list[PersonFact]:
+def find_people(doc: "Document", glossary: "Glossary") -> list[PersonFact]:
     """Everyone named, in order of first mention, with title and role.
 
-    Only ``chair`` (or, without it, the first presiding person) is the chair; a presiding cue
-    for anyone else (习近平总书记主持召开…) is not read as a role.
+    Only the first presiding person is the chair; a presiding cue for anyone else
+    (习近平总书记主持召开…) is not read as a role.
     """
     mentions = find_mentions(doc, glossary)
-    chair_name = chair.name_zh if chair else None
+    chair_name = None
     roles: dict[str, str] = {}
     order: list[str] = []
     for m, role in _roles(doc, glossary, mentions):

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import UserError
-from .facts import Rendering
-from .script import to_simplified
+from ..ingest.script import to_simplified
+from .model import Rendering
 
 KINDS = ("term", "org", "title", "place", "person")
 GLOSSARY_COLUMNS = ("zh", "en", "kind", "variants", "note")
@@ -73,7 +73,7 @@ def parse_tsv(text: str, columns: Sequence[str], *, source: str, required: int) 
 
 def packaged_table(name: str, columns: Sequence[str], required: int = 2) -> list[dict[str, str]]:
     """A table shipped in ``data/``."""
-    return [row for _, row in parse_tsv(_data_text(name), columns, source=f"summarizer/ingest/data/{name}",
+    return [row for _, row in parse_tsv(_data_text(name), columns, source=f"summarizer/facts/data/{name}",
                                         required=required)]
 
 
@@ -179,7 +179,7 @@ def _read_user_file(path: str | Path) -> list[Entry]:
 
 @cache
 def _packaged_entries() -> tuple[Entry, ...]:
-    return tuple(read_entries(_data_text("glossary.tsv"), source="summarizer/ingest/data/glossary.tsv"))
+    return tuple(read_entries(_data_text("glossary.tsv"), source="summarizer/facts/data/glossary.tsv"))
 
 
 @cache

@@ -23,16 +23,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..chunk import count_tokens
-from ..config import Settings
-from ..errors import ModelError, UserError
-from ..ingest.glossary import Glossary
-from ..llm import model_ref
-from ..llm.client import LLM
-from ..runners.offline import OfflineRunner, Planned, offline_llm, structured_mode
-from ..pipeline import Briefed, run_report
-from ..prompts import Prompt
+from .chunk import count_tokens
+from .config import Settings
+from .errors import ModelError, UserError
+from .facts.glossary import Glossary
+from .generate.outputs import calls_when_fitting
+from .llm import model_ref
+from .llm.client import LLM
+from .pipeline import Briefed, run_report
 from .prices import ModelPrice, PriceTable, load_prices
+from .prompts import Prompt
+from .runners.offline import OfflineRunner, Planned, offline_llm, structured_mode
 
 
 @dataclass
@@ -194,7 +195,7 @@ def print_plan(rows: list[PlanRow], settings: Settings, prompt: Prompt, *, price
     for row in rows:
         if row.error:
             console.print(f"[red]failed[/] {escape(str(row.path))}: {escape(row.error)}", highlight=False)
-    console.print(f"calls per report that fits the context: {prompt.calls_when_fitting} "
+    console.print(f"calls per report that fits the context: {calls_when_fitting(prompt)} "
                   f"(steps: {', '.join(s.name for s in prompt.meta.steps)})", highlight=False)
     if price is None:
         console.print(f"[yellow]no price for {escape(settings.model_name)}[/] in {escape(table_prices.source)}: "
