@@ -63,14 +63,15 @@ def write_briefing(brief: Brief, base: Path) -> list[Path]:
     return [md_path, json_path]
 
 
-def failure(path: Path, exc: Exception, settings: Settings, usage: Usage | None = None) -> Outcome:
+def failure(path: Path, exc: Exception, settings: Settings, usage: Usage | None = None, *,
+            writing: bool = False) -> Outcome:
     """The outcome of a report that raised: one line, the key scrubbed; a bug keeps its traceback for -v."""
     if isinstance(exc, UserError):
         return Outcome(path, "failed", settings.scrub(exc.render()))
     if isinstance(exc, ModelError):
         return Outcome(path, "failed", settings.scrub(f"{exc.kind}: {exc}"), usage=usage or exc.usage or Usage())
-    if isinstance(exc, OSError):  # writing outputs: disk full, permissions
-        return Outcome(path, "failed", settings.scrub(f"cannot write outputs: {exc}"))
+    if isinstance(exc, OSError):  # a file the tool needed: outputs (disk full, permissions) or its own data
+        return Outcome(path, "failed", settings.scrub(f"cannot {'write outputs' if writing else 'use a file'}: {exc}"))
     log.info("internal error on %s:\n%s", path, settings.scrub("".join(traceback.format_exception(exc))))
     return Outcome(path, "failed", settings.scrub(f"internal error: {type(exc).__name__}: {exc} "
                                                   "(run with -v for the traceback)"))
@@ -99,7 +100,10 @@ async def brief_one(path: Path, *, root: Path | None, out_dir: Path | None, sett
                                             glossary=glossary, epoch=epoch)
         brief = briefed.brief
         brief.usage.seconds = round(time.monotonic() - started, 3)
-        outputs = await pipeline.off_loop(write_briefing, brief, base) if base is not None else []
+        try:
+            outputs = await pipeline.off_loop(write_briefing, brief, base) if base is not None else []
+        except OSError as exc:
+            return failure(path, exc, settings, writing=True)
         return Outcome(path, "ok", usage=brief.usage, outputs=outputs, brief=brief)
     except Exception as exc:  # every failure is an outcome; a bug keeps its traceback for -v
         usage = None

@@ -148,3 +148,13 @@ def test_invented_deadline_date_is_dropped_but_stated_ones_are_the_tools(fake, s
     unstated = [a for e, a in by_sentence.items() if "前" not in e and "每月" not in e and "年内" not in e]
     assert unstated and all(a.deadline is None for a in unstated)
     assert any(c.kind == "deadline_dropped" for c in out.checks)
+
+
+def test_the_python_api_briefs_a_report_in_one_call(fake, settings_for):
+    from summarizer.pipeline import brief_report
+
+    brief = brief_report(seed("004"), settings=settings_for(fake), prompt="briefing@v3")
+    assert isinstance(brief, Brief) and brief.summary and brief.source.sha256
+    assert brief.prompt.name == "briefing" and brief.prompt.version == 3
+    assert brief.checks is not None and brief.options["grounding"] is True
+    assert len(fake.chat_requests) == 1  # briefing@v3: one whole-report call

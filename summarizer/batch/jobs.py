@@ -492,12 +492,14 @@ def collect(job_dir: Path, out_dir: Path, settings: Settings, *, results: list[P
             bases = output_bases([Path(job.reports[i].path) for i in group], Path(root) if root else None, out_dir)
             for index in group:
                 path = Path(job.reports[index].path)
+                writing = False
                 try:
                     await off_loop(add_checks, finished[index], prompt, glossary)
+                    writing = True
                     outputs = await off_loop(write_briefing, finished[index].brief, bases[path])
                 except Exception as exc:  # one report's failure is its own
                     outcomes[index] = ReportOutcome(path=job.reports[index].path, status="failed",
-                                                    reason=failure(path, exc, settings).reason)
+                                                    reason=failure(path, exc, settings, writing=writing).reason)
                     continue
                 outcomes[index] = ReportOutcome(path=job.reports[index].path, status="written",
                                                 outputs=[str(p) for p in outputs])

@@ -1,4 +1,5 @@
-"""Ingest: a report file -> a :class:`Document` of numbered, verbatim sentences.
+"""Ingest: a report file -> a :class:`Document` of numbered, verbatim sentences. Reading only:
+what the text says (meeting, people, places, terms) is found by :mod:`summarizer.facts`.
 
 read bytes -> decode -> (HTML: extract article) -> clean (deletions only, offset map)
 -> language and script -> sentences (original script for evidence, Simplified for analysis).
