@@ -451,3 +451,24 @@ def test_any_text_gives_english_only_renderings(pieces, glossary):
     assert not any(e and _HAN.search(e) for e in english)
     assert facts.date is None or re.fullmatch(r"(\d{4}-)?\d{2}-\d{2}", facts.date)
     assert [p.role for p in facts.people].count("chair") <= 1
+
+
+# ---- forms none of the seeds use (found on the dev split; sentences written here, not copied)
+def test_given_names_with_characters_that_also_stand_in_titles():
+    for body, chair in [("区委书记马志勇主持会议并讲话。", "马志勇"), ("县委副书记、县长赖有常主持会议，县领导出席。", "赖有常"),
+                        ("县长李庆同志主持召开会议。", "李庆")]:
+        facts = establish_facts(doc_of("某区召开会议\n" + body + "会议研究了有关工作。"))
+        assert facts.chair is not None and facts.chair.name_zh == chair, body
+
+
+@pytest.mark.parametrize("text, number", [("区委常委、副区长谢明主持召开五届104次区政府常务会议。", 104),
+                                          ("龙华召开区政府二届一三一次常务会议。", 131),
+                                          ("2月18号，十七届县人民政府第80次常务会议召开。", 80)])
+def test_meeting_numbers_in_every_form(text, number):
+    facts = establish_facts(doc_of("某县召开会议\n" + text + "会议研究了有关工作。"))
+    assert facts.number == number
+
+
+def test_the_year_the_meeting_names_is_the_last_resort_for_a_date_without_one():
+    facts = establish_facts(doc_of("我县召开动员会\n9月21日上午，我县召开2011年三秋工作动员会。会议部署了工作。"))
+    assert facts.date == "2011-09-21"

@@ -120,3 +120,38 @@ def test_an_inherited_actor_is_quoted_in_the_lead_ins_own_script():
     found = assignments(doc, establish_facts(doc))
     assert [a.actor_zh for a in found] == ["各鄉鎮、各有關部門"] * 2
     assert lead_ins(doc) == {found[0].sentence: found[0].sentence, found[1].sentence: found[0].sentence}
+
+
+# ---- phrasings none of the seeds use (found on the dev split; sentences written here, not copied)
+def crafted(body: str):
+    doc = parse_text("某县召开常务会议\n" + body, path=Path("crafted.txt"), sha256="0" * 64, encoding="utf-8")
+    facts = establish_facts(doc)
+    return doc, facts, [(doc.sentence(a.sentence).text, a.actor_zh) for a in assignments(doc, facts)]
+
+
+def test_the_owner_named_after_a_directive_word_whatever_verb_follows():
+    _, _, found = crafted("会议审议通过了实施方案，要求县有关部门根据会议意见修改完善后印发。由县住建局依法依规按程序办理。"
+                          "会议决定由县领导近期召开专题会议研究协调。")
+    assert [a for _, a in found] == ["县有关部门", "县住建局", "县领导"]
+
+
+def test_owners_with_a_parenthesis_a_long_list_or_a_bare_town():
+    _, _, found = crafted("各镇（街道）要抓紧落实到位。县交通运输局、县城管执法局、县园林管理中心、城关镇等单位要每天调度进展。"
+                          "四是各镇要认真做好换届准备工作。")
+    assert [a for _, a in found] == ["各镇（街道）", "县交通运输局、县城管执法局、县园林管理中心、城关镇等单位", "各镇"]
+
+
+def test_the_speaker_is_not_part_of_the_owner():
+    _, _, found = crafted("关于贯彻落实上级会议精神，王明要求各部门要准确把握形势。")
+    assert [a for _, a in found] == ["各部门"]
+
+
+def test_what_looks_like_a_directive_but_assigns_nothing():
+    _, _, found = crafted("甲镇、乙镇负责同志作了表态发言。会议由县委副书记、县长李明主持。会议邀请了群众代表列席。"
+                          "与会领导和各部门负责人进行了讨论。会议按照省委要求、市委安排部署了工作。")
+    assert found == []
+
+
+def test_a_lead_in_after_a_connective_owns_the_items_that_follow():
+    doc, facts, found = crafted("最后，县委书记张明要求相关部门、乡镇：一是统一思想，提高认识。二是明确任务，抓好落实。")
+    assert {a for _, a in found} == {"相关部门、乡镇"} and len(found) == 2

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 
 _NUM = r"[0-9０-９一二三四五六七八九十百千零〇○两]+"
 _YEAR = r"\d{4}|[〇○零一二三四五六七八九]{4}"
-ORDINAL = re.compile(rf"(?:(?P<year>{_YEAR})\s*年度?\s*)?第\s*(?P<n>{_NUM})\s*次")
+# 第87次, 2018年第八次, and the 届-次 form without 第: 五届104次, 二届一三一次 (digit by digit)
+ORDINAL = re.compile(rf"(?:(?P<year>{_YEAR})\s*年度?\s*)?第\s*(?P<n>{_NUM})\s*次|届\s*(?P<n2>{_NUM})\s*次")
 TERM = re.compile(rf"(?P<n>{_NUM})\s*届")
+_NAMED_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 CONVENE = re.compile(r"(召开|举行|举办)了?")
 _CLAUSE_END = "，,。；;：:！？!?"
 _BODY_LEVELS = "省市州县区旗盟镇乡"
@@ -37,7 +39,7 @@ _BODY_LEVELS = "省市州县区旗盟镇乡"
 def parse_ordinal(text: str) -> int | None:
     """第87次 -> 87, 第二十六次 -> 26, 2018年第八次 -> 8, 五届人民政府第79次 -> 79."""
     m = ORDINAL.search(text)
-    return to_int(m.group("n")) if m else None
+    return to_int(m.group("n") or m.group("n2")) if m else None
 
 
 def ordinal_year(text: str) -> int | None:
@@ -150,7 +152,13 @@ def _convening(text: str, sid: int) -> Convening | None:
         before = _NAMED_BEFORE.match(pre)
         if before:
             return Convening(sid, m.start(), "", before.group("name"))
+        if re.search(r"(会议|会)\s*$", pre) and not name.strip():  # 十七届县人民政府第80次常务会议召开。
+            return Convening(sid, m.start(), "", pre)
     return None
+
+
+# how far into the body the convening sentence may stand (a page's navigation lines come first)
+CONVENING_WITHIN = 15
 
 
 def find_convening(doc: "Document") -> list[Convening]:
@@ -158,7 +166,7 @@ def find_convening(doc: "Document") -> list[Convening]:
     body = [s for s in doc.sentences if s.text != doc.title]
     title = [s for s in doc.sentences if s.text == doc.title]
     found = []
-    for s in body[:6] + title:
+    for s in body[:CONVENING_WITHIN] + title:
         c = _convening(s.simplified, s.id)
         if c is not None:
             found.append(c)
@@ -227,6 +235,9 @@ def meeting_metadata(doc: "Document", glossary: "Glossary") -> dict:
             facts.year = counted_in
         elif published:
             facts.year = year_for(hit.month, hit.day, published)
+        else:  # the year the meeting names, as the last resort: 我县召开2011年三秋…动员会
+            named = {int(y) for c in convening for y in _NAMED_YEAR.findall(c.pre + c.name)}
+            facts.year = named.pop() if len(named) == 1 else None
         facts.date = format_date(hit.month, hit.day, facts.year)
     else:
         facts.year = counted_in or (published.year if published else None)

@@ -38,7 +38,9 @@ _NOT_TOPIC = re.compile(r"(出席|列席|参加)(了)?(会议|会上)|会议还(
 # an actor: a person (from Facts), or a noun phrase ending like an office, department or group
 _ACTOR_SUFFIX = (
     r"(部门|单位|乡镇|镇办|街道|村|社区|领导|干部|群众|党员|局|办|委|室|部|中心|政府|管委会|指挥部|专班|公司|企业|医院|"
-    r"学校|机构|队|组|站|所|书记|县长|区长|市长|镇长|乡长|主任|负责人|各级|院|会|厅|处|科|行|团|协会|委员会)"
+    r"学校|机构|队|组|站|所|书记|县长|区长|市长|镇长|乡长|主任|负责人|各级|院|会|厅|处|科|行|团|协会|委员会|"
+    r"成员|镇街|镇|乡|街|全区|全县|全市)"
+    r"(?:[（(][^）)，,。]{1,10}[）)])?"  # 各镇(街道), 各镇街(开发区)
 )
 # 要 as "must", not inside 重要/主要/要求 (a speaker's demand: the speaker is not the actor)
 _YAO = r"(?<![重主只必纲摘提需])要(?![求点素闻害])"
@@ -46,18 +48,28 @@ _DIRECTIVE = rf"({_YAO}|须|需要|必须|应当|务必|负责|牵头|牵(?!引)
 _ACTOR_CLAUSE = re.compile(
     rf"(?:^|[，,；;:：。]|会议要求|会议强调|会议明确|[一二三四五六七八九十]是|请|由)\s*"
     rf"(?P<actor>[^，,；;:：。“”\"]{{1,24}}?{_ACTOR_SUFFIX}(?:等)?(?:[、和与及][^，,；;:：。“”\"]{{1,12}}?{_ACTOR_SUFFIX})*)"
-    rf"\s*(?:要|须|需要|必须|应当|务必|负责|牵头|牵|抓紧|尽快|于|每月|定期|继续|持续|加强|进一步|按照|在|根据|将)"
+    rf"\s*(?:要|须|需要|必须|应当|务必|负责(?!同志|人)|牵头|牵|抓紧|尽快|于|每月|定期|继续|持续|加强|进一步|按照|在|根据|将)"
 )
 # "会议要求，各位副区长、全区各级各部门：一是要…": the actors named before the colon own every
 # enumerated item (一是… 二是… 三是…) that follows in the same topic, unless an item names its own
 _LEAD_IN = re.compile(
-    rf"^\s*(?:会议|[^，,。：:]{{1,12}})(?:要求|强调|明确|指出)[，,]?\s*"
+    rf"^\s*(?:(?:最后|同时|此外|另外|会上)[，,]\s*)?(?:会议|[^，,。：:]{{1,12}})(?:要求|强调|明确|指出)[，,]?\s*"
     rf"(?P<actor>[^，,；;:：。“”\"]{{1,20}}?{_ACTOR_SUFFIX}(?:[、和与及][^，,；;:：。“”\"]{{1,14}}?{_ACTOR_SUFFIX})*)\s*[：:]"
 )
+# the owner named right after 由 / 要求 / 责成 / 请, whatever verb follows: 由县自然资源局依法依规办理,
+# 要求相关部门精心筹备, 决定由市领导近期召开专题会议 (the directive is the word before the actor)
+_OWNER_AFTER = re.compile(
+    rf"(?:由(?![^，,；;。]*主持)|要求|责成|(?<![邀提申])请)\s*(?P<actor>[^，,；;:：。“”\"]{{1,24}}?{_ACTOR_SUFFIX}(?:等)?"
+    rf"(?:[、和与及][^，,；;:：。“”\"]{{1,14}}?{_ACTOR_SUFFIX})*(?:等(?:单位|部门))?)(?=[^，,；;:：。]{{2}})"
+)
 _GENERIC_ACTOR = re.compile(r"^(全?[县区市镇乡]?(各级各部门|各级|各部门|各单位|上下)|各(乡镇|部门|单位|级))")
-_BAD_ACTOR = re.compile(r"[要是为的了着把被就都也还]$|^(我们|会议|工作|要|确保|同时|下设|进一步|全面|持续|加快)|会议|习近平|总书记|\d")
+_BAD_ACTOR = re.compile(r"[要是为的了着把被就都也还]$|^(我们|会议|工作|要|确保|同时|下设|进一步|全面|持续|加快|了|[、和与及])"
+                        r"|会议|习近平|总书记|\d")
+# "贾忠慧要求各部门": the speaker and the verb before the owner are not part of it
+_SPEAKER = re.compile(r"^[^，,。]{0,14}?(?:要求|强调|指出|责成)")
 _LEAD = re.compile(r"^([一二三四五六七八九十]{1,3}是|同时|并|还|此外|其中|请|由)+")
 MAX_ACTOR_CHARS = 16
+MAX_ACTOR_LIST_CHARS = 40  # 区交通运输局、区城管执法局、区市政园林管理中心、莲洲镇等单位
 
 
 @dataclass
@@ -168,9 +180,13 @@ def assignments(doc: Document, facts: Facts | None = None, limit: int = MAX_ASSI
         if person:
             m = re.search(rf"[^，,；;。]*{re.escape(person)}[^，,；;。]{{0,8}}?(?={_DIRECTIVE})", text)
             actors.append((_LEAD.sub("", (m.group(0) if m else person).strip()), person))
-        for m in _ACTOR_CLAUSE.finditer(text):  # one sentence may task several actors (…要…，扶贫办要…)
-            candidate = _LEAD.sub("", m.group("actor").strip())
-            if _BAD_ACTOR.search(candidate) or not 2 <= len(candidate) <= MAX_ACTOR_CHARS:
+        if lead_in == s.id:  # the lead-in itself: its actors, not a part of them (要求相关部门、乡镇：)
+            actors.append((_LEAD_IN.match(text).group("actor").strip(), None))
+        clauses = [*_ACTOR_CLAUSE.finditer(text), *_OWNER_AFTER.finditer(text)]
+        for m in sorted(clauses, key=lambda m: m.start("actor")):  # one sentence may task several (…要…，扶贫办要…)
+            candidate = _LEAD.sub("", _SPEAKER.sub("", m.group("actor").strip()))
+            longest = MAX_ACTOR_LIST_CHARS if "、" in candidate else MAX_ACTOR_CHARS
+            if _BAD_ACTOR.search(candidate) or not 2 <= len(candidate) <= longest:
                 continue
             if not any(candidate in a or a in candidate for a, _ in actors):
                 actors.append((candidate, None))
