@@ -18,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scipy.stats import binomtest  # noqa: E402
+
 from summarizer.evaluate.cases import load_dataset  # noqa: E402
 from summarizer.facts import establish_facts  # noqa: E402
 from summarizer.facts.glossary import Glossary  # noqa: E402
@@ -81,17 +83,22 @@ def main() -> None:
     glossary = Glossary.load()
     rows = [score_case(c, glossary) for c in dataset.cases if c.reference is not None]
 
+    def ratio(k: int, n: int) -> str:
+        if not n:
+            return "n/a"
+        low, high = binomtest(k, n).proportion_ci(method="wilson")  # 95%
+        return f"{k}/{n} = {k / n:.2f} [{low:.2f}, {high:.2f}]"
+
     def share(key: str) -> str:
         values = [r[key] for r in rows if r[key] is not None]
-        return f"{sum(values)}/{len(values)} = {sum(values) / len(values):.2f}" if values else "n/a"
+        return ratio(sum(values), len(values))
 
     actions = sum(r["actions"] for r in rows)
     found = sum(r["found"] for r in rows)
     owner = sum(r["owner"] for r in rows)
     print(f"{args.dataset} ({len(rows)} cases): chair {share('chair')}, date {share('date')}, number {share('number')}")
-    print(f"assignments found {found}/{actions} = {found / max(actions, 1):.2f}; owner quoted right "
-          f"{owner}/{actions} = {owner / max(actions, 1):.2f}; assignment sentences with no reference action "
-          f"{sum(r['extra'] for r in rows)}")
+    print(f"assignments found {ratio(found, actions)}; owner quoted right {ratio(owner, actions)}; "
+          f"assignment sentences with no reference action {sum(r['extra'] for r in rows)}  (95% Wilson intervals)")
     if args.cases:
         for r in rows:
             print(f"  {r['case']}: chair={r['chair']} date={r['date']} number={r['number']} "
