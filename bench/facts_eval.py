@@ -23,9 +23,9 @@ from scipy.stats import binomtest  # noqa: E402
 from summarizer.evaluate.cases import load_dataset  # noqa: E402
 from summarizer.facts import establish_facts  # noqa: E402
 from summarizer.facts.glossary import Glossary  # noqa: E402
-from summarizer.ingest.script import to_simplified  # noqa: E402
 from summarizer.facts.structure import assignments  # noqa: E402
 from summarizer.ingest import read_report  # noqa: E402
+from summarizer.ingest.script import to_simplified  # noqa: E402
 
 
 def _norm(text: str | None) -> str:

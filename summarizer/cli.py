@@ -31,17 +31,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(batch_app, name="batch")
 app.add_typer(spotcheck_app, name="spotcheck")
 
-from .console import (
-    BaseUrlOpt,
-    ConfigOpt,
-    ModelOpt,
-    PromptOpt,
-    Verbose,
-    console,
-    gather_reports,
-    out,
-    setup_logging,
-)
+from .console import BaseUrlOpt, ConfigOpt, ModelOpt, PromptOpt, Verbose, console, gather_reports, out, setup_logging
 
 
 def settings_from(config: Path | None, **flags) -> "Settings":
@@ -87,13 +77,7 @@ def brief(
     failed (each is listed with its reason; re-run the same command to redo only those);
     1: nothing could start (bad arguments, configuration or input).
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from .brief import brief_many

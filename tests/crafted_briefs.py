@@ -12,18 +12,7 @@ from typing import Callable
 from summarizer.facts import establish_facts
 from summarizer.facts.model import Facts
 from summarizer.ingest import Document, read_report
-from summarizer.schema import (
-    Action,
-    Brief,
-    Deadline,
-    Meeting,
-    ModelRef,
-    Person,
-    PromptRef,
-    Source,
-    SummaryItem,
-    Usage,
-)
+from summarizer.schema import Action, Brief, Deadline, Meeting, ModelRef, Person, PromptRef, Source, SummaryItem, Usage
 
 from .conftest import seed
 

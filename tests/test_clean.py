@@ -15,12 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.ingest.clean import (
-    OffsetMap,
-    clean_text,
-    lost_characters,
-    pinyin_annotations,
-)
+from summarizer.ingest.clean import OffsetMap, clean_text, lost_characters, pinyin_annotations
 
 from .conftest import SEED_FILES, seed
 

@@ -23,13 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from summarizer.errors import InputError
-from summarizer.ingest.decode import (
-    decode_bytes,
-    frequent_big5,
-    frequent_gb,
-    plausibility,
-    utf16_readings,
-)
+from summarizer.ingest.decode import decode_bytes, frequent_big5, frequent_gb, plausibility, utf16_readings
 
 from .conftest import SEED_FILES
 

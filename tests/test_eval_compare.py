@@ -11,23 +11,8 @@ from typer.testing import CliRunner
 
 from summarizer.errors import UserError
 from summarizer.evaluate.cli import REGRESSION_EXIT, eval_app
-from summarizer.evaluate.compare import (
-    Gate,
-    Side,
-    bootstrap_ci,
-    check_gate,
-    compare,
-    compare_metric,
-)
-from summarizer.evaluate.runs import (
-    DatasetRef,
-    Item,
-    Manifest,
-    RunWriter,
-    Variant,
-    load_run,
-    resolve_run,
-)
+from summarizer.evaluate.compare import Gate, Side, bootstrap_ci, check_gate, compare, compare_metric
+from summarizer.evaluate.runs import DatasetRef, Item, Manifest, RunWriter, Variant, load_run, resolve_run
 
 
 def synthetic_run(runs: Path, run_id: str, variants: dict[str, dict[tuple[str, int], dict]], *,

@@ -12,14 +12,7 @@ from summarizer.evaluate.cases import load_dataset
 from summarizer.evaluate.cli import eval_app
 from summarizer.evaluate.metrics import score
 from summarizer.evaluate.report import marked_source, word_diff
-from summarizer.evaluate.runs import (
-    DatasetRef,
-    Item,
-    Manifest,
-    RunWriter,
-    Variant,
-    load_run,
-)
+from summarizer.evaluate.runs import DatasetRef, Item, Manifest, RunWriter, Variant, load_run
 
 from .fakeserver import FakeOpenAI, schema_responder
 from .test_eval_data import make_dataset

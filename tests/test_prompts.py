@@ -8,14 +8,7 @@ import jinja2
 import pytest
 
 from summarizer.errors import UserError
-from summarizer.prompts import (
-    available,
-    load_prompt,
-    lock,
-    parse_prompt,
-    prompts_dir,
-    read_lock,
-)
+from summarizer.prompts import available, load_prompt, lock, parse_prompt, prompts_dir, read_lock
 
 
 def test_every_shipped_prompt_is_locked_and_unchanged():

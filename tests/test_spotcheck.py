@@ -20,12 +20,7 @@ from summarizer.spotcheck.page import render_page
 from summarizer.spotcheck.sample import allocate, draw, load
 from summarizer.spotcheck.serve import ReviewServer, sample_of_page
 from summarizer.spotcheck.stats import Rate, compute, wilson
-from summarizer.spotcheck.to_eval import (
-    NegativesFile,
-    file_negatives,
-    negatives,
-    write_pending,
-)
+from summarizer.spotcheck.to_eval import NegativesFile, file_negatives, negatives, write_pending
 
 from .conftest import ROOT
 from .crafted_briefs import FAULTS, SEED_003, correct_brief, faulty_brief

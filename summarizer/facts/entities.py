@@ -27,14 +27,7 @@ from typing import TYPE_CHECKING
 from ..ingest.script import to_simplified
 from .glossary import levels
 from .model import PersonFact, Rendering
-from .romanize import (
-    known_places,
-    romanize_name,
-    romanize_place,
-    romanize_stem,
-    split_level,
-    split_name,
-)
+from .romanize import known_places, romanize_name, romanize_place, romanize_stem, split_level, split_name
 
 if TYPE_CHECKING:
     from ..ingest import Document

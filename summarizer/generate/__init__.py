@@ -34,14 +34,7 @@ from .. import __version__
 from ..chunk import Chunk, count_tokens, plan_chunks, split_in_half
 from ..errors import InputError, ModelError
 from ..facts.model import Facts
-from ..facts.structure import (
-    MAX_ASSIGNMENTS,
-    MAX_TOPICS,
-    Assignment,
-    Topic,
-    assignments,
-    topics,
-)
+from ..facts.structure import MAX_ASSIGNMENTS, MAX_TOPICS, Assignment, Topic, assignments, topics
 from ..files import path_text
 from ..guard import neutralise
 from ..ingest import Document
@@ -49,19 +42,7 @@ from ..ingest.script import to_simplified
 from ..llm.client import Call, Result, Truncated
 from ..prompts import Prompt, StepSpec
 from ..runners import Runner
-from ..schema import (
-    Action,
-    Brief,
-    Check,
-    Deadline,
-    Meeting,
-    ModelRef,
-    Person,
-    PromptRef,
-    Source,
-    SummaryItem,
-    Usage,
-)
+from ..schema import Action, Brief, Check, Deadline, Meeting, ModelRef, Person, PromptRef, Source, SummaryItem, Usage
 from ..zh.deadlines import find_deadline
 from .outputs import OUTPUTS, Point, Summary
 

@@ -24,15 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import __version__
-from ..checks import (
-    FLAGGING,
-    SourceMissing,
-    checks_for,
-    load_brief,
-    load_source,
-    recheck,
-    scores,
-)
+from ..checks import FLAGGING, SourceMissing, checks_for, load_brief, load_source, recheck, scores
 from ..facts.model import Facts
 from ..ingest import Document
 from ..schema import Brief
