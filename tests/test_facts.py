@@ -472,3 +472,16 @@ def test_meeting_numbers_in_every_form(text, number):
 def test_the_year_the_meeting_names_is_the_last_resort_for_a_date_without_one():
     facts = establish_facts(doc_of("我县召开动员会\n9月21日上午，我县召开2011年三秋工作动员会。会议部署了工作。"))
     assert facts.date == "2011-09-21"
+
+
+def test_a_verb_before_a_county_organ_is_not_a_place_and_long_names_are_whole():
+    # 研究县政府 is 研究 (study) + 县政府; 督促县直单位 is 督促 (urge) + 县直单位: neither is a county
+    facts = establish_facts(doc_of("县政府召开常务会议\n5月23日，县长主持召开县政府常务会议，研究县政府贯彻意见。"
+                                   "会议要求督促县直单位抓好落实。"))
+    assert facts.place is None and not [p for p in facts.places if p.zh in ("研究县", "督促县")]
+    assert facts.body_en == "County People's Government"
+    # a three-character county name is found whole: 英吉沙县, not 吉沙县
+    facts = establish_facts(doc_of("英吉沙县人民政府召开常务会议\n4月8日，英吉沙县人民政府召开2024年第4次常务会议。"
+                                   "会议研究了有关工作。"))
+    assert facts.place is not None and facts.place.zh == "英吉沙县"
+    assert facts.body_en == "Yingjisha County People's Government"

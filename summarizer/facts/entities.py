@@ -432,6 +432,29 @@ def _level_pattern() -> re.Pattern:
     return re.compile("|".join(re.escape(s) for s in levels()))
 
 
+# levels whose every place is in the division table: a stem before one of these that is not a known
+# name is a word (研究县政府 = 研究 + 县政府, 督促县直单位), never a place the tool should render
+_LISTED_LEVELS = ("省", "市", "州", "县", "区", "旗", "盟", "自治州", "自治县", "自治区", "地区")
+
+
+@cache
+def divisions() -> frozenset[str]:
+    """Full names of China's divisions down to county level (``data/divisions.tsv``)."""
+    text = resources.files(__package__).joinpath("data", "divisions.tsv").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@cache
+def _long_division_pattern() -> re.Pattern:
+    """Division names whose stem is longer than two characters (英吉沙县, 湘西土家族苗族自治州)."""
+    names = sorted((n for n in divisions() if len(split_level(n)[0]) > 2), key=lambda n: (-len(n), n))
+    return re.compile("|".join(re.escape(n) for n in names))
+
+
+def _listed(stem: str, level: str) -> bool:
+    return level not in _LISTED_LEVELS or stem + level in divisions() or stem in known_places()
+
+
 def plausible_stem(stem: str) -> bool:
     c = cues()
     return (len(stem) >= 2 and is_han(stem) and not any(ch in c.stem_stop for ch in stem)
@@ -462,6 +485,11 @@ def place_hits(text: str, glossary: "Glossary | None" = None) -> list[PlaceHit]:
     c = cues()
     hits = _known_hits(text)
     taken = bytearray(len(text))  # characters inside a known place (an O(1) overlap test)
+    for m in _long_division_pattern().finditer(text):  # 英吉沙县, not 吉沙县
+        if not any(taken[m.start():m.end()]):
+            stem, level = split_level(m.group(0))
+            organ = text.startswith(c.organ_after, m.end())
+            hits.append(PlaceHit(m.start(), m.end(), m.group(0), stem, level, "organ" if organ else "free"))
     for h in hits:
         taken[h.start:h.end] = b"\x01" * (h.end - h.start)
     for m in _level_pattern().finditer(text):
@@ -469,7 +497,7 @@ def place_hits(text: str, glossary: "Glossary | None" = None) -> list[PlaceHit]:
         if start < 0 or any(taken[start:m.end()]):
             continue
         stem, level = text[start:m.start()], m.group(0)
-        if not plausible_stem(stem):
+        if not plausible_stem(stem) or not _listed(stem, level):
             continue
         if text.endswith(c.generic_places, 0, m.end()) or text.startswith(c.blocked_after, m.start()):
             continue

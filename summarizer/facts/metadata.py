@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..ingest.script import to_simplified
 from ..zh.dates import DateHit, find_dates, format_date, publication_date, year_for
 from ..zh.numerals import to_int
-from .entities import home_place, plausible_stem
+from .entities import _listed, divisions, home_place, plausible_stem
 from .glossary import levels, packaged_table
 from .model import Rendering
 from .romanize import known_places, romanize_place, romanize_stem
@@ -81,13 +81,15 @@ class Body:
     stem: str | None  # the place written before the level, if any
 
 
-def _stem_before(text: str, pos: int) -> str | None:
+def _stem_before(text: str, pos: int, level: str) -> str | None:
+    """The place name right before a body's level (泸溪 in 泸溪县人民政府), or None when the
+    characters there are not one (研究 in 研究县政府): county level and up must be a listed division."""
     for size in (4, 3):
         stem = text[max(pos - size, 0):pos]
-        if len(stem) == size and stem in known_places():
+        if len(stem) == size and (stem in known_places() or stem + level in divisions()):
             return stem
     stem = text[max(pos - 2, 0):pos]
-    return stem if len(stem) == 2 and plausible_stem(stem) else None
+    return stem if len(stem) == 2 and plausible_stem(stem) and _listed(stem, level) else None
 
 
 def parse_body(pre: str, name: str) -> Body | None:
@@ -100,7 +102,7 @@ def parse_body(pre: str, name: str) -> Body | None:
         text = pre
     if m is None:
         return None
-    stem = _stem_before(text, m.start())
+    stem = _stem_before(text, m.start(), m.group("level"))
     org = m.group("org") or ""
     if not org and not stem:
         return None
