@@ -29,7 +29,7 @@ from .facts import establish_facts
 from .facts.glossary import Glossary
 from .facts.model import Facts
 from .generate import generate
-from .ingest import Document, read_report
+from .ingest import Document, file_sha256, read_report
 from .prompts import Prompt
 from .runners import Runner
 from .schema import Brief, ModelRef
@@ -82,8 +82,6 @@ def add_checks(briefed: Briefed, prompt: Prompt, glossary: Glossary) -> None:
 
 def run_options(settings: Settings) -> dict:
     """The options that change a briefing besides source, prompt and model (recorded in it)."""
-    from .ingest import file_sha256
-
     glossaries = []
     for path in settings.glossaries:
         try:

@@ -451,7 +451,8 @@ def _long_division_pattern() -> re.Pattern:
     return re.compile("|".join(re.escape(n) for n in names))
 
 
-def _listed(stem: str, level: str) -> bool:
+def listed_place(stem: str, level: str) -> bool:
+    """May ``stem`` + ``level`` be a place? Always below county level; at and above it, only a listed division."""
     return level not in _LISTED_LEVELS or stem + level in divisions() or stem in known_places()
 
 
@@ -497,7 +498,7 @@ def place_hits(text: str, glossary: "Glossary | None" = None) -> list[PlaceHit]:
         if start < 0 or any(taken[start:m.end()]):
             continue
         stem, level = text[start:m.start()], m.group(0)
-        if not plausible_stem(stem) or not _listed(stem, level):
+        if not plausible_stem(stem) or not listed_place(stem, level):
             continue
         if text.endswith(c.generic_places, 0, m.end()) or text.startswith(c.blocked_after, m.start()):
             continue

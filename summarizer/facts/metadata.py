@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..ingest.script import to_simplified
 from ..zh.dates import DateHit, find_dates, format_date, publication_date, year_for
 from ..zh.numerals import to_int
-from .entities import _listed, divisions, home_place, plausible_stem
+from .entities import listed_place, divisions, home_place, plausible_stem
 from .glossary import levels, packaged_table
 from .model import Rendering
 from .romanize import known_places, romanize_place, romanize_stem
@@ -89,7 +89,7 @@ def _stem_before(text: str, pos: int, level: str) -> str | None:
         if len(stem) == size and (stem in known_places() or stem + level in divisions()):
             return stem
     stem = text[max(pos - 2, 0):pos]
-    return stem if len(stem) == 2 and plausible_stem(stem) and _listed(stem, level) else None
+    return stem if len(stem) == 2 and plausible_stem(stem) and listed_place(stem, level) else None
 
 
 def parse_body(pre: str, name: str) -> Body | None:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from .numerals import small_number, to_int
 
 _YEAR = r"\d{4}|[〇○零一二三四五六七八九]{4}"
-_SMALL = r"\d{1,2}|[一二三四五六七八九十]{1,3}"
+SMALL = r"\d{1,2}|[一二三四五六七八九十]{1,3}"
 DATE = re.compile(
-    rf"(?:(?P<y>{_YEAR})\s*年\s*)?(?P<m>{_SMALL})\s*月\s*"
-    rf"(?P<d>{_SMALL})\s*[日号](?P<dateline>讯|电)?"
+    rf"(?:(?P<y>{_YEAR})\s*年\s*)?(?P<m>{SMALL})\s*月\s*"
+    rf"(?P<d>{SMALL})\s*[日号](?P<dateline>讯|电)?"
 )
 # a publication stamp in the page around the report: "2021-01-09 20:06:31", "(发布于:2024-05-13 09:02)"
 STAMP = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)")

@@ -12,9 +12,10 @@ import calendar
 import re
 from dataclasses import dataclass
 
+from .dates import SMALL
 from .numerals import small_number
 
-_NUM = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+_NUM = rf"({SMALL})"  # a month or a day, as zh.dates reads it
 _DATE = re.compile(rf"(?:(?P<year>\d{{4}})年)?(?P<month>{_NUM})月(?:(?P<day>{_NUM})[日号]|(?P<end>底|末|中旬|上旬|下旬))")
 _BEFORE = re.compile(r"^\s*(前|之前|以前|为止|内|止)")
 # phrases without a calendar date: (pattern, English)
