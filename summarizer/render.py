@@ -123,7 +123,7 @@ def to_markdown(brief: Brief) -> str:
 
     lines += ["## Sources", ""]
     for n, text in enumerate(evidence, 1):
-        lines.append(f"[^{n}]: {text}")
+        lines.append(f"[^{n}]: {brief.evidence_in_file.get(text, text)}")
     lines.append("")
     u = brief.usage
     lines += [

@@ -142,3 +142,7 @@ class Brief(_Model):
     checks: list[Check] = Field(default_factory=list)
     options: dict = Field(default_factory=dict, description="options that shaped the output: grounding on/off, "
                           "sha256 of user glossary files")
+    evidence_in_file: dict[str, str] = Field(
+        default_factory=dict, description="for each evidence sentence whose text in the input file differs (cleaning "
+        "deleted a byline or injected pinyin from inside it): the file's text, with a longer deletion marked '[…]', "
+        "so a text search in the file finds it")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import InputError
-from summarizer.ingest import parse_text, read_report
+from summarizer.ingest import CUT, parse_text, read_report
 from summarizer.ingest.html import extract_article, looks_like_html
 from summarizer.ingest.language import detect_language
 from summarizer.ingest.script import detect_script
@@ -216,3 +216,28 @@ def test_parse_text_errors(text, problem):
 def test_one_sentence_report_is_a_document():
     doc = parse("会议指出，要抓好安全生产。")
     assert doc.title is None and len(doc.sentences) == 1
+
+
+def test_a_sentence_is_quoted_as_the_file_has_it_around_what_cleaning_deleted():
+    doc = parse("县政府召开常务会议\n会议要求，各部门要抓好落实 微信图片_20210109195542_abcdef.jpg 确保按期完成。"
+               "会议指出，要（记者 王小明）做好工作。\n")
+    long_cut, short_cut = doc.sentences[1], doc.sentences[2]
+    assert "微信图片" not in long_cut.text and "王小明" not in short_cut.text  # cleaning deleted them
+    # a short one-line deletion is shown as it was: the whole quote is a substring of the file
+    assert doc.in_file(short_cut) == "会议指出，要（记者 王小明）做好工作。" and doc.in_file(short_cut) in doc.original
+    # a longer one is marked, not repeated; each piece between the marks is in the file
+    quoted = doc.in_file(long_cut)
+    assert quoted == f"会议要求，各部门要抓好落实 {CUT} 确保按期完成。" and quoted not in doc.original
+    assert all(piece in doc.original for piece in quoted.split(CUT))
+    assert doc.in_file(doc.sentences[0]) == doc.sentences[0].text  # nothing deleted: the sentence itself
+
+
+def test_seed_quotes_are_found_in_the_seed_files():
+    dateline = read_report(seed("000"))  # a reporter credit inside the opening sentence
+    opening = next(s for s in dateline.sentences if s.text.startswith("泸溪融媒1月9日讯1月8日"))
+    assert dateline.in_file(opening).startswith("泸溪融媒1月9日讯(通讯员 钱继霖)1月8日")
+    pinyin = read_report(seed("001"))  # Traditional with pinyin injected after characters
+    changed = [s for s in pinyin.sentences if pinyin.in_file(s) != s.text]
+    assert len(changed) > 20
+    for s in changed:
+        assert pinyin.in_file(s) in pinyin.original and CUT not in pinyin.in_file(s)

@@ -158,3 +158,18 @@ def test_the_python_api_briefs_a_report_in_one_call(fake, settings_for):
     assert brief.prompt.name == "briefing" and brief.prompt.version == 3
     assert brief.checks is not None and brief.options["grounding"] is True
     assert len(fake.chat_requests) == 1  # briefing@v3: one whole-report call
+
+
+def test_evidence_is_shown_as_the_input_file_has_it(fake, settings_for):
+    from summarizer.render import to_markdown
+
+    doc = read_report(seed("001"))  # Traditional with pinyin injected after characters: cleaning deletes it
+    out = brief(settings_for(fake), doc, "briefing@v2")
+    cited = {e for item in out.summary for e in item.evidence} | {a.evidence_zh for a in out.actions}
+    assert out.evidence_in_file and set(out.evidence_in_file) <= cited
+    for cleaned, in_file in out.evidence_in_file.items():
+        assert cleaned in doc.text and cleaned not in doc.original  # the cleaned quote is not in the file...
+        assert in_file in doc.original  # ...the quote as the file has it is
+    markdown = to_markdown(out)
+    assert all(f"]: {in_file}" in markdown for in_file in out.evidence_in_file.values())
+    assert Brief.model_validate_json(out.model_dump_json()).evidence_in_file == out.evidence_in_file

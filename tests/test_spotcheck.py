@@ -148,6 +148,25 @@ def test_the_page_is_self_contained_and_carries_the_sample(loaded, tmp_path):
         assert f'data-id="{item.id}"' in html
 
 
+def test_the_page_shows_a_quote_as_the_file_has_it_where_cleaning_cut_it(loaded):
+    from summarizer.facts import establish_facts
+    from summarizer.ingest import read_report
+    from summarizer.spotcheck.highlight import anchors
+
+    from .conftest import seed
+
+    doc = read_report(seed("001"))  # pinyin injected after characters, deleted by cleaning
+    cut = next(s for s in doc.sentences if doc.in_file(s) != s.text)
+    whole = next(s for s in doc.sentences if doc.in_file(s) == s.text)
+    marked = anchors({"claim": "The meeting studied it."}, [cut.text, whole.text], doc, establish_facts(doc))
+    assert marked.in_file == [doc.in_file(cut), ""]
+    sample, marks = draw(loaded, 6, seed=1)
+    item = next(i for i in sample.items if i.evidence_zh)
+    marks[item.id].in_file = ["文件中的原文"] + [""] * (len(item.evidence_zh) - 1)
+    html = render_page(sample, marks)
+    assert html.count("In the file: 文件中的原文") == 1 and html.count('class="in-file"') == 1
+
+
 def test_hostile_text_in_a_briefing_cannot_break_out_of_the_page(loaded, tmp_path):
     sample, marks = draw(loaded, 3, seed=1)
     evil = "</script><script>alert(1)</script> <b>bold</b> & 'quotes'"

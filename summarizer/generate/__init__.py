@@ -534,7 +534,15 @@ def assemble(run: Run, model: ModelRef) -> Brief:
                       script=doc.script, encoding=doc.encoding, title=doc.title),
         prompt=PromptRef(name=run.prompt.name, version=run.prompt.version, sha256=run.prompt.sha256),
         model=model, meeting=meeting, summary=summary, actions=actions, usage=run.usage, checks=checks,
+        evidence_in_file=_in_file(doc, [t for item in summary for t in item.evidence] + [a.evidence_zh for a in actions]),
     )
+
+
+def _in_file(doc: Document, quotes: list[str]) -> dict[str, str]:
+    """Each quoted sentence as the input file has it, where that differs from the cleaned text."""
+    by_text = {s.text: s for s in reversed(doc.sentences)}
+    shown = {q: doc.in_file(by_text[q]) for q in dict.fromkeys(quotes) if q in by_text}
+    return {q: f for q, f in shown.items() if f != q}
 
 
 async def generate(doc: Document, facts: Facts, prompt: Prompt, runner: Runner, *, model: ModelRef,

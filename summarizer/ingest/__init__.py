@@ -27,6 +27,8 @@ from .sentences import HEADING, LINE_BREAKS, TOPIC_OPENER, split_spans
 SUPPORTED_LANGUAGES = {"zh", "en"}
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".xhtml"}
 MAX_BYTES = 50 * 1024 * 1024
+CUT = "[…]"  # marks where cleaning deleted text from inside a quoted sentence
+SHORT_CUT = 12  # characters: a deletion this short, on one line, is shown in a quote rather than marked
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,24 @@ class Document:
     def original_span(self, sentence: Sentence) -> tuple[int, int]:
         """Where the sentence lies in ``original`` (exact: cleaning only deletes)."""
         return self.offsets.span_to_original(sentence.start, sentence.end)
+
+    def in_file(self, sentence: Sentence) -> str:
+        """The sentence as ``original`` has it, so a text search in the file finds it: a short
+        one-line deletion from inside it (a byline, injected pinyin) is put back as it was; a longer
+        one is marked ``CUT`` and not repeated, so every piece between the marks is in the file."""
+        out: list[str] = []
+        start = sentence.start
+        end_of_last = None  # original offset after the previous kept piece
+        for pos in range(sentence.start + 1, sentence.end + 1):
+            if pos < sentence.end and self.offsets.to_original(pos) == self.offsets.to_original(pos - 1) + 1:
+                continue
+            a, b = self.offsets.span_to_original(start, pos)
+            if end_of_last is not None:
+                gap = self.original[end_of_last:a]
+                out.append(gap if len(gap) <= SHORT_CUT and not any(c in gap for c in LINE_BREAKS) else CUT)
+            out.append(self.original[a:b])
+            start, end_of_last = pos, b
+        return "".join(out) or sentence.text
 
 
 def _line_end(text: str, start: int) -> int:

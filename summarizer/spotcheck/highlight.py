@@ -9,7 +9,7 @@ partner in the evidence is marked as a miss.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..checks.numbers import en_dates, en_numbers, zh_dates, zh_numbers
 from ..checks.text import pinyin_names
@@ -93,6 +93,7 @@ class Anchored:
     fields: dict[str, list[Segment]]  # each English field (claim, owner) cut into segments
     evidence: list[list[Segment]]  # one list per evidence sentence
     deadline_anchor: int | None = None  # the anchor of the deadline phrase, when the evidence states one
+    in_file: list[str] = field(default_factory=list)  # per evidence sentence: its text in the file where that differs, else ""
 
 
 def anchors(english: dict[str, str], evidence: list[str], doc: Document | None = None, facts: Facts | None = None,
@@ -137,5 +138,7 @@ def anchors(english: dict[str, str], evidence: list[str], doc: Document | None =
             elif e.kind in ("number", "date", "name"):
                 marks.append((e.start, e.end, None, "miss", f"'{e.title}' is not in the evidence"))
         fields[name] = _segments(text or "", marks)
+    by_text = {s.text: s for s in reversed(doc.sentences)} if doc is not None else {}
+    in_file = [doc.in_file(by_text[s]) if s in by_text else "" for s in evidence] if doc is not None else []
     return Anchored(fields, [_segments(s, sp) for s, sp in zip(evidence, evidence_spans)],
-                    numbering.get(("deadline", "deadline")))
+                    numbering.get(("deadline", "deadline")), [f if f != s else "" for f, s in zip(in_file, evidence)])
