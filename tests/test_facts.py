@@ -208,6 +208,9 @@ def test_seed_terms_include_titles_and_glossary(seed_facts):
     ("副区长长孙平出席会议。", "长孙平", "Zhangsun Ping"),
     ("县委书记令狐红出席会议。", "令狐红", "Linghu Hong"),
     ("副县长欧阳春出席会议。", "欧阳春", "Ouyang Chun"),
+    ("副市长禤永明出席会议。", "禤永明", "Xuan Yongming"),  # Guangdong and Guangxi
+    ("副区长植建新出席会议。", "植建新", "Zhi Jianxin"),
+    ("副县长甯志红出席会议。", "甯志红", "Ning Zhihong"),
 ])
 def test_surname_readings_in_context(text, name_zh, name_en, glossary):
     found = people(facts_of(text, glossary))
@@ -255,6 +258,18 @@ def test_passive_chair_and_speaker(glossary):
     assert facts.kind == "standing_committee"
     assert facts.body_en == "Standing Committee of the Pingjiang County Party Committee"
     assert people(facts)["王宁"].role == "mentioned"  # a speech relayed, not given at this meeting
+
+
+@pytest.mark.parametrize("title, title_en", [
+    ("区委副书记、代区长", "Deputy Secretary of the District Party Committee and Acting District Head"),
+    ("区委副书记、代理区长", "Deputy Secretary of the District Party Committee and Acting District Head"),
+    ("镇党委副书记、代理镇长", "Deputy Secretary of the Town Party Committee and Acting Town Head"),
+    ("市委副书记、代市长", "Deputy Secretary of the Municipal Party Committee and Acting Mayor"),
+])
+def test_acting_titles_are_whole_and_keep_acting(title, title_en, glossary):
+    facts = facts_of(f"3月2日，{title}欧阳明主持召开第5次常务会议。", glossary)
+    assert facts.chair.name_zh == "欧阳明" and facts.chair.title_zh == title
+    assert facts.chair.title_en == title_en
 
 
 def test_chair_is_who_presides_not_who_speaks(glossary):
