@@ -155,3 +155,15 @@ def test_what_looks_like_a_directive_but_assigns_nothing():
 def test_a_lead_in_after_a_connective_owns_the_items_that_follow():
     doc, facts, found = crafted("最后，县委书记张明要求相关部门、乡镇：一是统一思想，提高认识。二是明确任务，抓好落实。")
     assert {a for _, a in found} == {"相关部门、乡镇"} and len(found) == 2
+
+
+def test_an_owner_that_is_a_whole_area_or_a_part_of_one_and_a_directive_adverb():
+    _, _, found = crafted("常卫强调，全区要不折不扣落实好防汛预案有关要求。北部浅山区要重点做好地质灾害防范工作。"
+                          "各部门通力配合，保证项目顺利推进。")
+    assert [a for _, a in found] == ["全区", "北部浅山区", "各部门"]
+
+
+def test_a_sentence_of_must_with_no_owner_is_not_an_assignment():
+    # on dev, 54 such sentences (要守牢纪律红线…) and none of them a reference action
+    _, _, found = crafted("会议强调，要守牢纪律红线，始终坚持廉洁自律。要加强对上衔接。")
+    assert found == []
