@@ -51,6 +51,8 @@ def brief(
     glossary: Annotated[Optional[list[Path]], typer.Option("--glossary", help="Extra glossary TSV (repeatable).")] = None,
     grounding: Annotated[bool, typer.Option("--grounding/--no-grounding", help="Give the model the tool's "
                                             "renderings of names and terms.")] = True,
+    revise: Annotated[Optional[bool], typer.Option("--revise/--no-revise", help="Re-ask once a point or task "
+                      "with a number, date or name the source lacks. [default: revise]")] = None,
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-j", help="Reports in flight; for a "
                            "remote endpoint also requests in flight (the embedded model serves one at a time).")
                            ] = None,
@@ -86,11 +88,11 @@ def brief(
     from .prompts import load_prompt
 
     settings = settings_from(config, model=model, base_url=base_url, prompt=prompt, concurrency=concurrency,
-                             use_cache=False if no_cache else None, grounding=grounding,
+                             use_cache=False if no_cache else None, grounding=grounding, revise=revise,
                              glossaries=glossary or None, max_attempts=max_attempts, timeout=timeout,
                              max_retry_seconds=max_retry_seconds)
     setup_logging(verbose, settings)
-    the_prompt = load_prompt(settings.prompt)
+    the_prompt = load_prompt(settings.prompt, briefing=True)
     gloss = Glossary.load(settings.glossaries)
     out_dir = out_dir or Path.cwd()
     if out_dir.exists() and not out_dir.is_dir():

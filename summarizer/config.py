@@ -49,6 +49,7 @@ class Settings(BaseModel):
     cache_dir: Path = Field(default_factory=lambda: default_cache_dir())
     use_cache: bool = True
     grounding: bool = True
+    revise: bool = True  # re-ask once an item with a number, date or name the source lacks (revise.py)
     glossaries: list[Path] = Field(default_factory=list)
     concurrency: int | None = Field(default=None, ge=1)
     # per-call retry budget

@@ -31,6 +31,7 @@ from .facts.model import Facts
 from .generate import generate
 from .ingest import Document, file_sha256, read_report
 from .prompts import Prompt
+from .revise import revise
 from .runners import Runner
 from .schema import Brief, ModelRef
 
@@ -65,6 +66,9 @@ async def run_report(source: Path | Document, runner: Runner, *, settings: Setti
                            grounding=settings.grounding, epoch=epoch)
     brief.options = run_options(settings)
     briefed = Briefed(doc, facts, brief)
+    if check and settings.revise:  # a dry run cannot know which replies would be re-asked
+        await revise(doc, facts, brief, runner, context_tokens=settings.context_budget,
+                     grounding=settings.grounding, epoch=epoch)
     if check:
         await off_loop(add_checks, briefed, prompt, glossary)
     return briefed
@@ -88,7 +92,7 @@ def run_options(settings: Settings) -> dict:
             glossaries.append(file_sha256(path))
         except OSError:
             glossaries.append(f"unreadable:{path}")
-    return {"grounding": settings.grounding, "glossaries": glossaries}
+    return {"grounding": settings.grounding, "glossaries": glossaries, "revise": settings.revise}
 
 
 def brief_report(path: Path | str, *, settings: Settings | None = None, prompt: str | Prompt | None = None) -> Brief:
@@ -99,7 +103,7 @@ def brief_report(path: Path | str, *, settings: Settings | None = None, prompt: 
     from .prompts import load_prompt
 
     settings = settings or load_settings()
-    chosen = prompt if isinstance(prompt, Prompt) else load_prompt(prompt or settings.prompt)
+    chosen = prompt if isinstance(prompt, Prompt) else load_prompt(prompt or settings.prompt, briefing=True)
     glossary = Glossary.load(settings.glossaries)
 
     async def main() -> Brief:

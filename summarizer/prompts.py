@@ -38,7 +38,7 @@ _REF = re.compile(r"^(?P<name>[\w-]+)(?:@v?(?P<version>\d+))?$")
 
 
 OutputName = Literal["translation", "headline", "point", "translated_point", "summary", "task", "translated_task",
-                     "tasks", "briefing"]
+                     "tasks", "briefing", "revised"]
 
 
 class StepSpec(BaseModel):
@@ -172,8 +172,20 @@ def available(directory: Path | None = None) -> list[Path]:
     return sorted(directory.glob("*/v*.md"), key=lambda p: (p.parent.name, int(p.stem[1:]) if p.stem[1:].isdigit() else 0))
 
 
-def load_prompt(ref: str, directory: Path | None = None) -> Prompt:
-    """``briefing`` (latest version), ``briefing@v2``, or a path to a prompt file."""
+ITEM_OUTPUTS = {"revised"}  # outputs of prompts that work on one item of a briefing, not on a report
+
+
+def load_prompt(ref: str, directory: Path | None = None, *, briefing: bool = False) -> Prompt:
+    """``briefing`` (latest version), ``briefing@v2``, or a path to a prompt file. ``briefing``
+    True refuses a prompt that cannot brief a report (``revise``, which the tool uses itself)."""
+    prompt = _load(ref, directory)
+    if briefing and any(step.output in ITEM_OUTPUTS for step in prompt.meta.steps):
+        raise UserError(f"{prompt.ref} is not a briefing prompt: the tool uses it to re-ask flagged items",
+                        hint="choose a briefing prompt (`summarizer prompts list`), e.g. briefing@v2")
+    return prompt
+
+
+def _load(ref: str, directory: Path | None) -> Prompt:
     candidate = Path(ref)
     if candidate.suffix == ".md" or "/" in ref or "\\" in ref:  # a path, not NAME@vN
         if not candidate.is_file():

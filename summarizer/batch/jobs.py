@@ -142,12 +142,12 @@ def job_settings(job: Job, config: Path | None = None) -> Settings:
     """The settings a job was prepared with (endpoint, model, prompt...), plus the key and cache from here."""
     # glossaries change the facts, hence the requests: the job's list, even when empty, not the config's
     return load_settings(config, base_url=job.base_url, model=job.model, prompt=job.prompt,
-                         grounding=job.grounding, glossaries=[Path(g) for g in job.glossaries],
+                         grounding=job.grounding, glossaries=[Path(g) for g in job.glossaries], revise=False,
                          context_tokens=job.context_tokens)
 
 
 def job_prompt(job: Job) -> Prompt:
-    prompt = load_prompt(job.prompt)
+    prompt = load_prompt(job.prompt, briefing=True)
     if prompt.sha256 != job.prompt_sha256:
         raise UserError(f"prompt {job.prompt_ref} ({job.prompt}) changed since the job was prepared",
                         hint="its replies would not match; prepare a new job")

@@ -77,6 +77,11 @@ KINDS: dict[str, Kind] = {k.kind: k for k in [
          "The model cited sentence ids outside the part of the report it was given; the tool fell back to "
          "sentences it could verify.",
          "Check that the evidence shown supports the claim."),
+    Kind("revised", "info", "pipeline",
+         "The item's first English had a number, date or name the source lacks, so the model was asked once to "
+         "rewrite it from its sentences; the message says whether the rewrite (with fewer such faults) was kept. "
+         "The first text is in the check's detail.",
+         "Nothing, if no other check remains on the item; otherwise see that check."),
     Kind("item_missing", "warning", "pipeline",
          "A summary point or action was left out: the model gave no usable reply even after a re-ask.",
          "Re-run the report, or read that part of the source yourself."),

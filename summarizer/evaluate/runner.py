@@ -62,6 +62,7 @@ class RunOptions:
     config: Path | None = None
     use_cache: bool = True
     grounding: bool = True
+    revise: bool | None = None  # None: as configured
     concurrency: int | None = None
     semantic: bool = True
     judge: bool = False
@@ -80,7 +81,7 @@ def new_run_id(prompts: list[Prompt]) -> str:
 
 def _settings(opts: RunOptions, model: str | None) -> Settings:
     return load_settings(opts.config, model=model, base_url=opts.base_url, use_cache=opts.use_cache,
-                         grounding=opts.grounding, concurrency=opts.concurrency)
+                         grounding=opts.grounding, revise=opts.revise, concurrency=opts.concurrency)
 
 
 @dataclass
@@ -113,7 +114,7 @@ def plan(opts: RunOptions) -> Plan:
             raise UserError(f"no case {', '.join(unknown)} in the dataset",
                             hint="cases: " + ", ".join(c.id for c in cases))
         cases = [c for c in cases if c.id in opts.cases]
-    prompts = [load_prompt(p) for p in opts.prompts]
+    prompts = [load_prompt(p, briefing=True) for p in opts.prompts]
     if len({(p.ref, p.sha256) for p in prompts}) < len(prompts):
         raise UserError("the same prompt is given twice", hint="give each --prompt once")
     settings = [_settings(opts, m) for m in (list(dict.fromkeys(opts.models)) or [None])]
@@ -154,7 +155,7 @@ async def run_eval(opts: RunOptions, *, embedder: Embedder | None = None,
         dataset=DatasetRef(name=p.dataset.name, path=str(p.dataset.path), sha256=p.dataset.sha256,
                            cases=[c.id for c in p.cases]),
         variants=p.variants, repeat=opts.repeat, use_cache=opts.use_cache, grounding=opts.grounding,
-        semantic=embedder is not None, judge=judge_cfg,
+        revise=p.settings[0].revise, semantic=embedder is not None, judge=judge_cfg,
         metrics={m.name: m.direction for m in METRICS.values()},
         scoring={"semantic_threshold": SEMANTIC_THRESHOLD, "action_match_threshold": MATCH_THRESHOLD,
                  "action_weights": {"evidence": W_EVIDENCE, "owner": W_OWNER, "task": W_TASK}},

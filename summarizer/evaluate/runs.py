@@ -76,6 +76,7 @@ class Manifest(_Model):
     repeat: int = 1
     use_cache: bool = True
     grounding: bool = True
+    revise: bool | None = Field(default=None, description="items re-asked once on a provable fault (None: older runs)")
     semantic: bool = True
     judge: JudgeConfig | None = None
     metrics: dict[str, str] = Field(default_factory=dict, description="metric name -> direction")

@@ -422,7 +422,7 @@ def _bounded(run: Run, text: str, field: str, where: str) -> str:
     return cut + "…"
 
 
-def _clean(text: str) -> str:
+def clean_english(text: str) -> str:
     """Whitespace normalised; stray [rendering] brackets the model copied from the input removed."""
     text = re.sub(r"\s*\[[^\]]{1,80}\]", lambda m: "" if _copied_annotation(m.group(0)) else m.group(0), text)
     return re.sub(r"\s+", " ", text).strip()
@@ -452,7 +452,7 @@ def _deadline(run: Run, task, sentence_zh: str, where: str) -> Deadline | None:
     stated = find_deadline(sentence_zh, run.facts.year)
     if stated is not None:
         return Deadline(text_en=stated.text_en, date=stated.date, recurrence=stated.recurrence)
-    text = _clean(getattr(task, "deadline", "") or "")
+    text = clean_english(getattr(task, "deadline", "") or "")
     if not text:
         return None
     if _DATEISH.search(text):
@@ -467,7 +467,7 @@ _NO_OWNER = re.compile(r"^(none|n/?a|null|nobody|no one|unknown|unspecified|not 
 
 
 def _owner(run: Run, a: Assignment, task) -> str | None:
-    owner = _clean(task.owner)
+    owner = clean_english(task.owner)
     if owner and not _NO_OWNER.match(owner):
         return owner
     if a.person:  # the source names a person the model left out: use the tool's rendering
@@ -495,7 +495,7 @@ def assemble(run: Run, model: ModelRef) -> Brief:
         where = f"summary[{len(summary)}]"
         if check := _bad_citation(t, p, f"{where}.evidence"):
             run.checks.append(check)
-        summary.append(SummaryItem(text=_bounded(run, _two_sentences(_clean(p.text)), "point", f"{where}.text"),
+        summary.append(SummaryItem(text=_bounded(run, _two_sentences(clean_english(p.text)), "point", f"{where}.text"),
                                    # a sentence the report repeats is cited once
                                    evidence=list(dict.fromkeys(doc.sentence(i).text for i in _point_ids(t, p)))))
     actions = []
@@ -512,14 +512,14 @@ def assemble(run: Run, model: ModelRef) -> Brief:
         if deadline is not None:
             deadline.text_en = _bounded(run, deadline.text_en, "deadline", f"{where}.deadline")
         actions.append(Action(owner_en=_bounded(run, owner, "owner", f"{where}.owner_en") if owner else None,
-                              owner_zh=a.actor_zh, task_en=_bounded(run, _clean(task.task), "task", f"{where}.task_en"),
+                              owner_zh=a.actor_zh, task_en=_bounded(run, clean_english(task.task), "task", f"{where}.task_en"),
                               deadline=deadline, evidence_zh=sentence.text))
     title_en = None
     if doc.title:
         title = next((s for s in doc.sentences if s.text == doc.title), None)
         title_en = run.english.get(title.id) if title else None
     chair = facts.chair
-    title = _clean(title_en or run.headline)
+    title = clean_english(title_en or run.headline)
     meeting = Meeting(
         title_en=_bounded(run, title, "title", "meeting.title_en") if title else _fallback_title(facts),
         body_en=facts.body_en, kind=facts.kind, number=facts.number, date=facts.date,
@@ -545,13 +545,18 @@ def _in_file(doc: Document, quotes: list[str]) -> dict[str, str]:
     return {q: f for q, f in shown.items() if f != q}
 
 
+def report_topics(doc: Document, facts: Facts) -> list[Topic]:
+    """The topics the summary is written by (a long report gets more; the reduce step merges points)."""
+    size = sum(count_tokens(s.simplified) for s in doc.sentences)
+    return topics(doc, facts, limit=max(MAX_TOPICS, size // 1500))
+
+
 async def generate(doc: Document, facts: Facts, prompt: Prompt, runner: Runner, *, model: ModelRef,
                    context_tokens: int, grounding: bool = True, epoch: int = 0) -> Brief:
     size = sum(count_tokens(s.simplified) for s in doc.sentences)
     run = Run(doc=doc, facts=facts, prompt=prompt, runner=runner, context_tokens=context_tokens,
               grounding=grounding, epoch=epoch)
-    # long reports get more topics and assignments (points are merged back by the reduce step)
-    run.topics = topics(doc, facts, limit=max(MAX_TOPICS, size // 1500))
+    run.topics = report_topics(doc, facts)
     run.assignments = assignments(doc, facts, limit=max(MAX_ASSIGNMENTS, size // 400))
     if not doc.is_chinese:  # English input is summarized without translation
         run.english = {s.id: s.text for s in doc.sentences}

@@ -126,6 +126,12 @@ def briefing_for(topics: int, tasks: int) -> type[Briefing]:
     return create_model("Briefing", __base__=Briefing, points=_exactly(Point, topics), tasks=_exactly(Task, tasks))
 
 
+class Revised(_Out):
+    """The one re-ask of an item the checks caught (``summarizer.revise``)."""
+
+    text: English = Field(description="the English, rewritten to say only what the sentences say")
+
+
 # output name -> (scope it works at, schema or schema factory)
 OUTPUTS = {
     "translation": ("sentences", translation_for),
@@ -137,6 +143,7 @@ OUTPUTS = {
     "translated_task": ("assignment", TranslatedTask),
     "tasks": ("report", tasks_for),
     "briefing": ("report", briefing_for),
+    "revised": ("item", Revised),  # not a briefing step: revise.py sends it for one flagged item
 }
 
 
@@ -146,5 +153,5 @@ def calls_when_fitting(prompt) -> str:
     for step in prompt.meta.steps:
         scope = OUTPUTS[step.output][0]
         parts.append({"report": "1", "opening": "1", "topic": "topics", "assignment": "assignments",
-                      "sentences": "chunks"}[scope])
+                      "sentences": "chunks", "item": "flagged items"}[scope])
     return " + ".join(parts)

@@ -8,7 +8,8 @@ OpenAI server (``tests/fakeserver.py`` answers every request with it).
 :func:`instance` walks a pydantic-made JSON Schema: objects get every property, arrays
 their ``minItems`` (a count-forced step gets exactly its count), integers named like
 sentence references get the ids of the report lines the request showed, strings get a
-short English text. ``marker`` is appended to every non-empty string: a later request
+short English text with no number in it ("about sentence S12": a stand-in is a faultless reply,
+so the checks, and the re-ask of items they catch, have nothing to act on). ``marker`` is appended to every non-empty string: a later request
 whose text contains it was built from a stand-in, not from a real reply.
 """
 
@@ -68,9 +69,9 @@ def instance(schema: dict, root: dict | None = None, ids: Sequence[int] = (1,), 
     if name == "owner":
         text = "All departments"
     elif name == "en":
-        text = f"English of sentence {ids[n % len(ids)]}."
+        text = f"English of sentence S{ids[n % len(ids)]}."
     else:
-        text = f"English {name} {n + 1} about sentence {ids[n % len(ids)]}."
+        text = f"English {name} item{n + 1} about sentence S{ids[n % len(ids)]}."
     return f"{text} {marker}".strip() if marker else text
 
 
