@@ -52,7 +52,7 @@ def brief(
     grounding: Annotated[bool, typer.Option("--grounding/--no-grounding", help="Give the model the tool's "
                                             "renderings of names and terms.")] = True,
     revise: Annotated[Optional[bool], typer.Option("--revise/--no-revise", help="Re-ask once a point or task "
-                      "with a number, date or name the source lacks. [default: revise]")] = None,
+                      "with a number, date or name the source lacks. [default: no-revise]")] = None,
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-j", help="Reports in flight; for a "
                            "remote endpoint also requests in flight (the embedded model serves one at a time).")
                            ] = None,

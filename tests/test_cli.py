@@ -121,7 +121,7 @@ def test_changing_grounding_redoes_the_report(fake, tmp_path):
     other = cli("brief", seed("003"), "--out", out, "--model", "fake", "--no-grounding", env=env)
     assert other.returncode == 0 and "up to date" not in other.stdout
     data = json.loads((out / "003_edec80af956350d4.brief.json").read_text())
-    assert data["options"] == {"grounding": False, "glossaries": [], "revise": True}
+    assert data["options"] == {"grounding": False, "glossaries": [], "revise": False}
 
 
 BLOCK_IMPORT = '''

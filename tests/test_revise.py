@@ -41,6 +41,7 @@ def responder(revised: str):
 
 
 def brief(fake, settings_for, **flags):
+    flags.setdefault("revise", True)
     settings = settings_for(fake, **flags)
 
     async def go():
@@ -83,6 +84,8 @@ def test_a_rewrite_that_is_no_better_is_dropped_and_the_checks_still_say_what_is
 
 def test_no_re_ask_when_switched_off_or_when_nothing_is_wrong(fake, settings_for):
     fake.responder = responder(CLEAN)
+    settings = settings_for(fake)
+    assert settings.revise is False  # the default, until it measurably helps
     out = brief(fake, settings_for, revise=False)
     assert revise_requests(fake) == [] and out.options["revise"] is False
     assert any(c.kind == "unsupported_number" for c in out.checks)

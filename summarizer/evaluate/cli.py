@@ -115,7 +115,7 @@ def run(
     grounding: Annotated[bool, typer.Option("--grounding/--no-grounding", help="Give the model the tool's "
                                             "renderings of names and terms.")] = True,
     revise: Annotated[Optional[bool], typer.Option("--revise/--no-revise", help="Re-ask once a point or task "
-                      "with a number, date or name the source lacks. [default: revise]")] = None,
+                      "with a number, date or name the source lacks. [default: no-revise]")] = None,
     semantic: Annotated[bool, typer.Option("--semantic/--no-semantic", help="Embedding metrics (loads the "
                                            "offline USE model, a few seconds).")] = True,
     judge: Annotated[bool, typer.Option("--judge", help="Also ask an LLM judge (rubric scores, and pairwise "
