@@ -500,3 +500,25 @@ def test_a_verb_before_a_county_organ_is_not_a_place_and_long_names_are_whole():
                                    "会议研究了有关工作。"))
     assert facts.place is not None and facts.place.zh == "英吉沙县"
     assert facts.body_en == "Yingjisha County People's Government"
+
+
+# ------------------------------------------------------------------ companies and common terms
+def test_companies_are_rendered_by_the_tool_not_guessed(glossary):
+    facts = facts_of("泸溪县人民政府召开常务会议。会议听取了泸溪县城投集团关于项目建设的汇报。会议要求，由县交通集团和"
+                     "湘西金晟有限公司负责，各集团要抓好落实。国有企业集团要深化改革。会议同意湖南省建工集团的方案。",
+                     glossary)
+    companies = {r.zh: r.en for r in facts.terms if r.zh.endswith(("集团", "公司"))}
+    assert companies == {
+        "泸溪县城投集团": "Luxi County Chengtou Group",  # place romanized, the firm's own name in pinyin
+        "县交通集团": "Luxi County Jiaotong Group",  # a bare level is the report's own county
+        "湘西金晟有限公司": "Xiangxi Jincheng Co., Ltd.",
+        "湖南省建工集团": "Hunan Province Jiangong Group",  # starts at the place, not at 会议同意
+    }  # 各集团 and 国有企业集团 are not companies
+    assert "泸溪县城投集团[Luxi County Chengtou Group]" in facts.annotate("会议听取了泸溪县城投集团的汇报。")
+
+
+@pytest.mark.parametrize("zh, en", [("各战线", "all sectors"), ("为民办实事", "deliver practical benefits for the people"),
+                                    ("实事", "practical matters")])
+def test_terms_small_models_mistranslate_have_renderings(zh, en, glossary):
+    facts = facts_of(f"县政府召开常务会议。会议要求，{zh}要抓好。", glossary)
+    assert f"{zh}[{en}]" in facts.annotate(f"会议要求，{zh}要抓好。")

@@ -11,7 +11,7 @@ assign tasks. The types are in ``model``. Data files are in ``data/``; dates and
 from __future__ import annotations
 
 from ..ingest import Document
-from .entities import find_people, find_places
+from .entities import find_companies, find_people, find_places
 from .glossary import Glossary
 from .metadata import meeting_metadata
 from .model import Facts, PersonFact, Rendering
@@ -40,4 +40,5 @@ def establish_facts(doc: "Document", glossary: "Glossary | None" = None) -> Fact
             if en and part not in known:
                 terms.append(Rendering(part, en, "title"))
                 known.add(part)
+    terms += [r for r in find_companies(doc, glossary) if r.zh not in known]  # 城投集团: the tool's English
     return Facts(**meeting, chair=chair, people=people, places=find_places(doc, glossary), terms=terms)

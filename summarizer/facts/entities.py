@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from ..ingest.script import to_simplified
 from .glossary import levels
 from .model import PersonFact, Rendering
-from .romanize import known_places, romanize_name, romanize_place, romanize_stem, split_level, split_name
+from .romanize import known_places, pinyin_word, romanize_name, romanize_place, romanize_stem, split_level, split_name
 
 if TYPE_CHECKING:
     from ..ingest import Document
@@ -570,4 +570,62 @@ def find_places(doc: "Document", glossary: "Glossary") -> list[Rendering]:
         for m in re.finditer(re.escape(home[0]), s.simplified):
             if all(m.end() <= h.start or m.start() >= h.end for h in hits):
                 found.setdefault(home[0], Rendering(home[0], romanize_stem(home[0], glossary), "place"))
+    return list(found.values())
+
+
+# ------------------------------------------------------------------ companies
+# a company's generic ending and its English, longest first
+_COMPANY_KINDS = {
+    "集团有限责任公司": "Group Co., Ltd.", "集团股份有限公司": "Group Co., Ltd.", "集团有限公司": "Group Co., Ltd.",
+    "股份有限公司": "Co., Ltd.", "有限责任公司": "Co., Ltd.", "集团公司": "Group Corporation", "有限公司": "Co., Ltd.",
+    "集团": "Group",
+}
+_COMPANY = re.compile("|".join(_COMPANY_KINDS))
+_NOT_COMPANY = re.compile(r"^(各|有关|相关|该|本|国有|民营|大型|企业|龙头|重点|骨干|下属|所属|省属|市属|县属|区属)|企业$")
+
+
+def _place_prefix(text: str) -> str | None:
+    """The longest listed place ``text`` starts with, leaving at least two characters."""
+    return next((text[:k] for k in range(len(text) - 2, 1, -1)
+                 if text[:k] in known_places() or (split_level(text[:k])[1] and listed_place(*split_level(text[:k])))),
+                None)
+
+
+def company_rendering(run: str, kind: str, home: tuple[str, str | None] | None, glossary: "Glossary") -> tuple[str, str] | None:
+    """(Chinese, English) of a company whose name ends ``run`` + ``kind`` (会议同意湖南省建工 + 集团): it
+    starts at a listed place if one is in ``run`` (romanized), else is the whole run; its own name is a
+    glossary term or pinyin (the form such firms use in English), its kind translated."""
+    start = next((j for j in range(len(run) - 3) if _place_prefix(run[j:])), 0)
+    run = run[start:]
+    zh = run + kind
+    parts: list[str] = []
+    place = _place_prefix(run)
+    if place:
+        parts.append(romanize_place(place, glossary))
+        run = run[len(place):]
+    elif home is not None and run[:1] in _HOME_LEVELS and run[:1] == (home[1] or ""):
+        parts.append(romanize_place(home[0] + home[1], glossary))  # 县城投集团 in a Luxi County report
+        run = run[1:]
+    if not 2 <= len(run) <= 4 or not is_han(run) or _NOT_COMPANY.search(run):
+        return None
+    entry = glossary.get(run)
+    name = entry.en.title() if entry is not None and entry.kind in ("term", "org") else pinyin_word(run)
+    return zh, " ".join(parts + [name, _COMPANY_KINDS[kind]])
+
+
+def find_companies(doc: "Document", glossary: "Glossary") -> list[Rendering]:
+    """Companies named in the report (泸溪县城投集团, 湘西金晟有限公司), rendered by the tool rather than
+    guessed by the model. The name is what stands between the last stop character (了, 由, 和 ...)
+    or punctuation and the generic ending, at most eight characters."""
+    found: dict[str, Rendering] = {}
+    home = home_place(doc, glossary=glossary)
+    for s in doc.sentences:
+        text = s.simplified
+        for m in _COMPANY.finditer(text):
+            i = m.start()
+            while i > 0 and HAN.match(text[i - 1]) and text[i - 1] not in _PREFIX_STOP and m.start() - i < 8:
+                i -= 1
+            rendered = company_rendering(text[i:m.start()], m.group(0), home, glossary)
+            if rendered and rendered[0] not in found and glossary.get(rendered[0]) is None:
+                found[rendered[0]] = Rendering(*rendered, "org")
     return list(found.values())
