@@ -335,3 +335,15 @@ def test_the_low_support_threshold_is_the_calibrated_one():
     rates = result.rates(LOW_SUPPORT)
     assert rates["faithful_flagged"] <= 0.06 and rates["invented_missed"] <= 0.06, result.report(LOW_SUPPORT)
     assert rates["wrong_citation_missed"] == 0.0, result.report(LOW_SUPPORT)
+
+
+@pytest.mark.parametrize("text, places", [
+    ("The meeting in Luxi County agreed.", ["Luxi County"]),
+    ("The Luxi County government and Xi'an City agreed.", ["Luxi County", "Xi'an City"]),
+    ("The County Party Committee and the Economic Development District met.", []),  # not romanized names
+    ("Deputy County Head Zhang Wei spoke.", []),
+])
+def test_romanized_places_in_english(text, places):
+    from summarizer.checks.text import place_names
+
+    assert [phrase for _, phrase in place_names(text)] == places

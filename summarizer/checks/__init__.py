@@ -34,6 +34,7 @@ from .support import LOW_SUPPORT, SourceIndex, check_support, scores
 from .text import (
     check_han,
     check_names,
+    check_places,
     check_numbers_and_dates,
     check_owners,
     check_terms,
@@ -53,7 +54,7 @@ def run_checks(brief: Brief, doc: Document, facts: Facts, glossary=None) -> list
     support = check_support(brief, doc, index)
     source = SourceFacts([s.simplified for s in doc.sentences])
     found = (support + check_han(brief) + check_numbers_and_dates(brief, doc, source)
-             + check_names(brief, doc, facts) + check_owners(brief, doc, facts) + check_deadlines(brief, doc, facts)
+             + check_names(brief, doc, facts) + check_places(brief, doc, facts) + check_owners(brief, doc, facts) + check_deadlines(brief, doc, facts)
              + check_terms(brief, doc, facts))
     return sorted(found, key=lambda c: (_order(c.target), c.kind))
 

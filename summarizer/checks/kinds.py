@@ -41,6 +41,10 @@ KINDS: dict[str, Kind] = {k.kind: k for k in [
     Kind("unsupported_name", "warning", "checks",
          "A romanized person name that matches none of the people the source names.",
          "Probably invented or mis-romanized: compare with the people in the source and fix the name."),
+    Kind("unsupported_place", "warning", "checks",
+         "A romanized place (X County, X District ...) that matches none of the places the source names: the tool "
+         "renders every place it finds, so this one is the model's (small models copy the prompt's example).",
+         "Check the place against the source; correct or delete it."),
     Kind("owner_not_in_evidence", "warning", "checks",
          "The action's owner is not who its evidence sentence (with, for an enumerated item, the lead-in naming "
          "its actors) gives the task to: it names a person or body the sentence does not mention, or leaves out "

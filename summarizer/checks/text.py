@@ -179,6 +179,37 @@ def check_names(brief: Brief, doc: Document, facts: Facts) -> list[Check]:
     return out
 
 
+# ------------------------------------------------------------------ places
+_LEVEL_EN = r"(?:Autonomous County|Autonomous Prefecture|County|District|City|Province|Prefecture|Town|Township|Banner|League)"
+_PLACE_EN = re.compile(rf"\b((?:[A-Z][a-z]+(?:'[a-z]+)?\s+){{1,2}}){_LEVEL_EN}\b")
+
+
+def place_names(text: str) -> Iterator[tuple[str, str]]:
+    """(name, 'Name Level') of romanized places in English text: Luxi County, Xing County, Xi'an City."""
+    for m in _PLACE_EN.finditer(text):
+        words = m.group(1).split()
+        while words and not is_pinyin_word(words[0].replace("'", "")):  # "The Luxi County" -> Luxi
+            words = words[1:]
+        if words and all(is_pinyin_word(w.replace("'", "")) for w in words):
+            name = " ".join(words)
+            yield name, text[m.start(1) + m.group(1).index(words[0]):m.end()]
+
+
+def check_places(brief: Brief, doc: Document, facts: Facts) -> list[Check]:
+    """A romanized place (X County, X District ...) must be one the source names: the tool renders
+    every place it finds, so any other is the model's (small models copy the prompt's example)."""
+    known = " | ".join([r.en.lower() for r in facts.renderings()] + [(facts.body_en or "").lower()])
+    source_text = doc.text.lower()
+    out = []
+    for path, text in model_written(brief):
+        for name, phrase in place_names(text):
+            if name.lower() in known or (not doc.is_chinese and name.lower() in source_text):
+                continue
+            out.append(check("unsupported_place", path,
+                             f"place '{phrase}' matches none of the places in the source", {"place": phrase}))
+    return out
+
+
 # ------------------------------------------------------------------ owners
 def _org_spans(text: str, facts: Facts) -> list[tuple[int, int, object]]:
     lowered = text.lower()
