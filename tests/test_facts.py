@@ -522,3 +522,11 @@ def test_companies_are_rendered_by_the_tool_not_guessed(glossary):
 def test_terms_small_models_mistranslate_have_renderings(zh, en, glossary):
     facts = facts_of(f"县政府召开常务会议。会议要求，{zh}要抓好。", glossary)
     assert f"{zh}[{en}]" in facts.annotate(f"会议要求，{zh}要抓好。")
+
+
+def test_given_names_with_qi_and_a_name_before_guanyu(glossary):
+    # seen on dev: 梁其明 was dropped (其 counted as a function word), so the model's correct
+    # "Liang Qiming" was flagged as invented; 梁明关于 read as the name 梁明关
+    found = people(facts_of("会议听取了斗门生态环境分局局长梁其明同志关于责任清单的情况汇报。"
+                            "区发改局局长王明关于项目的汇报。", glossary))
+    assert set(found) == {"梁其明", "王明"} and found["梁其明"].name_en == "Liang Qiming"
