@@ -101,6 +101,6 @@ def test_installed_wheel_briefs_the_bundled_sample(venv, fake, tmp_path):
                env={"OPENAI_BASE_URL": fake.base_url})
     assert run.returncode == 0, run.stderr
     brief = json.loads((out / "dongchuan-district-79th-executive-meeting.brief.json").read_text(encoding="utf-8"))
-    assert brief["meeting"]["number"] == 79 and brief["prompt"]["version"] == 2
+    assert brief["meeting"]["number"] == 79 and brief["prompt"]["version"] == 4  # the default prompt
     assert brief["summary"] and all(item["evidence"] for item in brief["summary"])
     assert fake.chat_requests  # the briefing came from the endpoint, not from a cache the checkout left
