@@ -55,15 +55,12 @@ def _set(brief: Brief, target: str, text: str) -> None:
 
 def _sentence_ids(run: Run, brief: Brief, target: str) -> list[int]:
     """What the item was written from: a point's topic (as much as fits), a task's sentence."""
-    by_text = {s.text: s.id for s in reversed(run.doc.sentences)}
     m = _TARGET.match(target)
-    if m["action"]:
-        quote = brief.actions[int(m["action"])].evidence_zh
-        return [by_text[quote]] if quote in by_text else []
-    cited = [by_text[e] for e in brief.summary[int(m["point"])].evidence if e in by_text]
-    if not cited:
-        return []
-    topic = next((t.ids for t in report_topics(run.doc, run.facts) if cited[0] in t.ids), cited)
+    quotes = [brief.actions[int(m["action"])].evidence_zh] if m["action"] else brief.summary[int(m["point"])].evidence
+    cited = [s.id for s in map(run.doc.sentence_with, quotes) if s is not None]
+    if m["action"] or not cited:
+        return cited[:1]
+    topic = next((t.ids for t in run.topics if cited[0] in t.ids), cited)
     ids = sorted(set(topic) | set(cited))
     budget = run.budget(run.prompt.meta.steps[0])
     while len(ids) > len(cited) and sum(count_tokens(run.source_line(i)) for i in ids) > budget:
@@ -80,7 +77,7 @@ async def revise(doc: Document, facts: Facts, brief: Brief, runner: Runner, *, c
     prompt = prompt or load_prompt(PROMPT)
     step = prompt.meta.steps[0]
     run = Run(doc=doc, facts=facts, prompt=prompt, runner=runner, context_tokens=context_tokens,
-              grounding=grounding, epoch=epoch)
+              grounding=grounding, epoch=epoch, topics=report_topics(doc, facts))
 
     async def one(target: str, found: list[Check]) -> tuple[str, list[Check], str | None]:
         ids = _sentence_ids(run, brief, target)
@@ -94,15 +91,16 @@ async def revise(doc: Document, facts: Facts, brief: Brief, runner: Runner, *, c
         return target, found, clean_english(value.text) if value else None
 
     answers = await gather_all(one(t, f) for t, f in flagged.items())
-    for target, found, rewrite in answers:
-        first = _text(brief, target)
-        kept = "first"
-        if rewrite and rewrite != first:
+    firsts = {target: _text(brief, target) for target in flagged}
+    for target, _, rewrite in answers:  # every rewrite in place, checked at once (the checks are per field)
+        if rewrite:
             _set(brief, target, rewrite)
-            if len(faults(brief, doc, facts).get(target, [])) < len(found):
-                kept = "rewrite"
-            else:
-                _set(brief, target, first)
+    after = faults(brief, doc, facts)
+    for target, found, rewrite in answers:
+        first = firsts[target]
+        kept = "rewrite" if rewrite and rewrite != first and len(after.get(target, [])) < len(found) else "first"
+        if kept == "first":
+            _set(brief, target, first)
         brief.checks.append(Check(
             kind="revised", severity="info", target=target,
             message=f"re-asked once ({'; '.join(dict.fromkeys(c.message for c in found))}): "

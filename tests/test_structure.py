@@ -6,6 +6,8 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
+
 from summarizer.facts import establish_facts
 from summarizer.facts.structure import assignments, lead_ins, topics
 from summarizer.ingest import parse_text, read_report
@@ -129,41 +131,31 @@ def crafted(body: str):
     return doc, facts, [(doc.sentence(a.sentence).text, a.actor_zh) for a in assignments(doc, facts)]
 
 
-def test_the_owner_named_after_a_directive_word_whatever_verb_follows():
-    _, _, found = crafted("会议审议通过了实施方案，要求县有关部门根据会议意见修改完善后印发。由县住建局依法依规按程序办理。"
-                          "会议决定由县领导近期召开专题会议研究协调。")
-    assert [a for _, a in found] == ["县有关部门", "县住建局", "县领导"]
-
-
-def test_owners_with_a_parenthesis_a_long_list_or_a_bare_town():
-    _, _, found = crafted("各镇（街道）要抓紧落实到位。县交通运输局、县城管执法局、县园林管理中心、城关镇等单位要每天调度进展。"
-                          "四是各镇要认真做好换届准备工作。")
-    assert [a for _, a in found] == ["各镇（街道）", "县交通运输局、县城管执法局、县园林管理中心、城关镇等单位", "各镇"]
-
-
-def test_the_speaker_is_not_part_of_the_owner():
-    _, _, found = crafted("关于贯彻落实上级会议精神，王明要求各部门要准确把握形势。")
-    assert [a for _, a in found] == ["各部门"]
-
-
-def test_what_looks_like_a_directive_but_assigns_nothing():
-    _, _, found = crafted("甲镇、乙镇负责同志作了表态发言。会议由县委副书记、县长李明主持。会议邀请了群众代表列席。"
-                          "与会领导和各部门负责人进行了讨论。会议按照省委要求、市委安排部署了工作。")
-    assert found == []
+@pytest.mark.parametrize("text, owners", [
+    pytest.param("会议审议通过了实施方案，要求县有关部门根据会议意见修改完善后印发。由县住建局依法依规按程序办理。"
+                 "会议决定由县领导近期召开专题会议研究协调。", ["县有关部门", "县住建局", "县领导"],
+                 id="owner named after a directive word, whatever verb follows"),
+    pytest.param("各镇（街道）要抓紧落实到位。县交通运输局、县城管执法局、县园林管理中心、城关镇等单位要每天调度进展。"
+                 "四是各镇要认真做好换届准备工作。",
+                 ["各镇（街道）", "县交通运输局、县城管执法局、县园林管理中心、城关镇等单位", "各镇"],
+                 id="owners with a parenthesis, a long list or a bare town"),
+    pytest.param("关于贯彻落实上级会议精神，王明要求各部门要准确把握形势。", ["各部门"],
+                 id="the speaker is not part of the owner"),
+    pytest.param("甲镇、乙镇负责同志作了表态发言。会议由县委副书记、县长李明主持。会议邀请了群众代表列席。"
+                 "与会领导和各部门负责人进行了讨论。会议按照省委要求、市委安排部署了工作。", [],
+                 id="what looks like a directive but assigns nothing"),
+    pytest.param("常卫强调，全区要不折不扣落实好防汛预案有关要求。北部浅山区要重点做好地质灾害防范工作。"
+                 "各部门通力配合，保证项目顺利推进。", ["全区", "北部浅山区", "各部门"],
+                 id="a whole area or a part of one, and a directive adverb"),
+    # on dev, 54 such sentences (要守牢纪律红线…) and none of them a reference action
+    pytest.param("会议强调，要守牢纪律红线，始终坚持廉洁自律。要加强对上衔接。", [],
+                 id="a sentence of must with no owner is not an assignment"),
+])
+def test_owners_quoted_from_crafted_sentences(text, owners):
+    _, _, found = crafted(text)
+    assert [a for _, a in found] == owners
 
 
 def test_a_lead_in_after_a_connective_owns_the_items_that_follow():
     doc, facts, found = crafted("最后，县委书记张明要求相关部门、乡镇：一是统一思想，提高认识。二是明确任务，抓好落实。")
     assert {a for _, a in found} == {"相关部门、乡镇"} and len(found) == 2
-
-
-def test_an_owner_that_is_a_whole_area_or_a_part_of_one_and_a_directive_adverb():
-    _, _, found = crafted("常卫强调，全区要不折不扣落实好防汛预案有关要求。北部浅山区要重点做好地质灾害防范工作。"
-                          "各部门通力配合，保证项目顺利推进。")
-    assert [a for _, a in found] == ["全区", "北部浅山区", "各部门"]
-
-
-def test_a_sentence_of_must_with_no_owner_is_not_an_assignment():
-    # on dev, 54 such sentences (要守牢纪律红线…) and none of them a reference action
-    _, _, found = crafted("会议强调，要守牢纪律红线，始终坚持廉洁自律。要加强对上衔接。")
-    assert found == []

@@ -540,8 +540,7 @@ def assemble(run: Run, model: ModelRef) -> Brief:
 
 def _in_file(doc: Document, quotes: list[str]) -> dict[str, str]:
     """Each quoted sentence as the input file has it, where that differs from the cleaned text."""
-    by_text = {s.text: s for s in reversed(doc.sentences)}
-    shown = {q: doc.in_file(by_text[q]) for q in dict.fromkeys(quotes) if q in by_text}
+    shown = {q: doc.in_file(doc.sentence_with(q)) for q in dict.fromkeys(quotes) if doc.sentence_with(q)}
     return {q: f for q, f in shown.items() if f != q}
 
 

@@ -65,18 +65,20 @@ class Document:
     def sentence(self, sid: int) -> Sentence | None:
         return self.sentences[sid - 1] if 1 <= sid <= len(self.sentences) else None
 
+    def sentence_with(self, text: str) -> Sentence | None:
+        """The first of this document's sentences whose text is ``text``, if any."""
+        key = (id(self.sentences), len(self.sentences))
+        cached = self.__dict__.get("_text_index")
+        if cached is None or cached[0] != key:  # built once per sentence list (O(1) lookups)
+            index = {sentence.text: sentence for sentence in reversed(self.sentences)}  # the first one wins
+            cached = self.__dict__["_text_index"] = (key, index)
+        return cached[1].get(text)
+
     def simplified_of(self, text: str) -> str:
         """The Simplified form of one of this document's sentences (or of any text)."""
-        key = (id(self.sentences), len(self.sentences))
-        cached = self.__dict__.get("_simplified_index")
-        if cached is None or cached[0] != key:  # built once per sentence list (O(1) lookups)
-            index: dict[str, str] = {}
-            for sentence in reversed(self.sentences):  # the first sentence with a text wins
-                index[sentence.text] = sentence.simplified
-            cached = self.__dict__["_simplified_index"] = (key, index)
-        index = cached[1]
-        if text in index:
-            return index[text]
+        sentence = self.sentence_with(text)
+        if sentence is not None:
+            return sentence.simplified
         return to_simplified(text) if self.script == "traditional" else text
 
     def original_span(self, sentence: Sentence) -> tuple[int, int]:

@@ -138,7 +138,7 @@ def anchors(english: dict[str, str], evidence: list[str], doc: Document | None =
             elif e.kind in ("number", "date", "name"):
                 marks.append((e.start, e.end, None, "miss", f"'{e.title}' is not in the evidence"))
         fields[name] = _segments(text or "", marks)
-    by_text = {s.text: s for s in reversed(doc.sentences)} if doc is not None else {}
-    in_file = [doc.in_file(by_text[s]) if s in by_text else "" for s in evidence] if doc is not None else []
+    found = [doc.sentence_with(s) for s in evidence] if doc is not None else []
+    in_file = [doc.in_file(f) if f is not None else "" for f in found]
     return Anchored(fields, [_segments(s, sp) for s, sp in zip(evidence, evidence_spans)],
                     numbering.get(("deadline", "deadline")), [f if f != s else "" for f, s in zip(in_file, evidence)])
