@@ -37,8 +37,11 @@ _SECTION = re.compile(r"^## +([A-Za-z_][\w-]*) *$", re.MULTILINE)
 _REF = re.compile(r"^(?P<name>[\w-]+)(?:@v?(?P<version>\d+))?$")
 
 
-OutputName = Literal["translation", "headline", "point", "translated_point", "summary", "task", "translated_task",
-                     "tasks", "briefing", "revised"]
+OutputName = Literal["translation", "headline", "point", "translated_point", "summary", "task", "owned_task",
+                     "translated_task", "tasks", "briefing", "revised"]
+
+
+TOPIC_LAYOUT_OUTPUTS = {"headline", "point", "task", "owned_task"}
 
 
 class StepSpec(BaseModel):
@@ -48,7 +51,7 @@ class StepSpec(BaseModel):
     - ``report`` (summary, tasks, briefing): the whole report, one call unless it exceeds the context;
     - ``opening`` (headline): the title and the first topic, one call;
     - ``topic`` (point, translated_point): one call per topic;
-    - ``assignment`` (task, translated_task): one call per assignment sentence.
+    - ``assignment`` (task, owned_task, translated_task): one call per assignment sentence.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -69,6 +72,21 @@ class PromptMeta(BaseModel):
     description: str
     steps: list[StepSpec]
     reduce: StepSpec | None = Field(default=None, description="merges per-chunk summaries of a long report")
+    layout: Literal["step", "topic"] = Field(
+        default="step", description="step: each step shows the model what its scope needs, step after step; "
+        "topic: every call shows one whole topic (the first with the title line) and then its job, and the "
+        "calls go out topic by topic, so a server that reuses the previous request's prefix reads each part once")
+
+    @model_validator(mode="after")
+    def _topic_layout_steps(self) -> "PromptMeta":
+        if self.layout == "topic":
+            other = [s.name for s in self.steps if s.output not in TOPIC_LAYOUT_OUTPUTS]
+            if other:
+                raise ValueError(f"layout topic runs headline, point and task steps only, not {', '.join(other)}")
+            scopes = [s.output.split("_")[-1] for s in self.steps]
+            if len(set(scopes)) != len(scopes):
+                raise ValueError("layout topic runs at most one headline, one point and one task step")
+        return self
 
     @model_validator(mode="after")
     def _english_needs_translation(self) -> "PromptMeta":

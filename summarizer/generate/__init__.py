@@ -26,6 +26,7 @@ quoted from the source by the tool.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -363,6 +364,79 @@ async def _per_assignment(run: Run, step: StepSpec, schema) -> None:
     run.tasks = [t for t in await gather_all(one(n, a) for n, a in enumerate(run.assignments)) if t]
 
 
+def _topic_assignments(run: Run) -> list[list[Assignment]]:
+    """The assignments of each topic, in sentence order; one outside every topic (an attendance
+    line, a closing remark) goes with the topic before it, or the first."""
+    place = run.topic_places()
+    firsts = [t.first for t in run.topics]
+    out: list[list[Assignment]] = [[] for _ in run.topics]
+    for a in sorted(run.assignments, key=lambda a: a.sentence):
+        if a.sentence in place:
+            n = place[a.sentence][0]
+        else:
+            n = max(0, bisect.bisect_right(firsts, a.sentence) - 1)
+        out[n].append(a)
+    return out
+
+
+async def _by_topic(run: Run) -> None:
+    """Layout ``topic``: every call shows one whole topic (the first one with the title line), then
+    its job: the headline (first topic), the topic's point, the task of one assignment sentence in
+    it. The calls go out in that order, topic by topic, so consecutive calls share everything up to
+    the job: a server that reuses the previous request's prefix (llama.cpp) reads each part of the
+    report once, and each job stays as small as in the step layout."""
+    steps = {OUTPUTS[s.output][0]: s for s in run.prompt.meta.steps}  # scope -> step
+    title = [s.id for s in run.doc.sentences if s.text == run.doc.title]
+    per_topic = _topic_assignments(run)
+    widest = max(steps.values(), key=lambda s: s.max_tokens)  # one part is shown alike to every job
+    line, budget = run.line_for(widest), run.budget(widest)
+
+    def part(n: int, topic: Topic, items: list[Assignment]) -> list[int]:
+        must = {a.sentence for a in items}
+        shown, used = [], 0
+        for i in topic.ids:  # an over-long topic keeps its opening sentences and every assignment
+            cost = count_tokens(line(i))
+            if i in must or used + cost <= budget or not shown:
+                shown.append(i)
+                used += cost
+        return sorted(set(shown) | must | (set(title) if n == 1 else set()))
+
+    async def job(step: StepSpec, schema, what: str, part_name: str, **context):
+        call = run.call(step, run.render(step, **context), schema, part_name)
+        return await run.send_item(call, what)
+
+    jobs, kinds = [], []
+    for n, topic in enumerate(run.topics, 1):
+        items = per_topic[n - 1]
+        shown = part(n, topic, items)
+        common = dict(sentences="\n".join(run.lines(widest, shown).values()), topic=n, topics=len(run.topics),
+                      first=shown[0], last=shown[-1], renderings=run.renderings(shown))
+        if n == 1 and "opening" in steps:
+            step = steps["opening"]
+            jobs.append(job(step, OUTPUTS[step.output][1], "headline", "opening", **common))
+            kinds.append(("opening", None))
+        if "topic" in steps:
+            step = steps["topic"]
+            jobs.append(job(step, OUTPUTS[step.output][1], f"summary point for sentences {topic.first}-{topic.last}",
+                            f"topic{n}", **common))
+            kinds.append(("topic", topic))
+        if "assignment" in steps:
+            step = steps["assignment"]
+            for a in items:
+                jobs.append(job(step, OUTPUTS[step.output][1], f"action for sentence {a.sentence}",
+                                f"t{n}-s{a.sentence}", sentence_id=a.sentence, owner=run.owner_hint(a), **common))
+                kinds.append(("assignment", a))
+    for (scope, about), value in zip(kinds, await gather_all(jobs)):  # created in order: sent in order
+        if value is None:
+            continue
+        if scope == "opening":
+            run.headline = value.headline
+        elif scope == "topic":
+            run.points.append((about, Point(text=value.text, sentences=value.sentences)))
+        else:
+            run.tasks.append((about, value))
+
+
 SCOPES = {"sentences": _sentences, "report": _report, "opening": _opening, "topic": _per_topic,
           "assignment": _per_assignment}
 
@@ -562,6 +636,9 @@ async def generate(doc: Document, facts: Facts, prompt: Prompt, runner: Runner, 
     steps = [s for s in prompt.meta.steps if not (s.output == "translation" and not doc.is_chinese)]
     # steps that read the English wait for the translation; others run side by side
     try:
+        if prompt.meta.layout == "topic":
+            await _by_topic(run)
+            steps = []
         batch: list[StepSpec] = []
         for step in steps + [None]:
             if step is None or step.output == "translation" or step.reads == "english":

