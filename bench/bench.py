@@ -22,6 +22,11 @@
    request after 1 s, at ``--concurrency 16``; ideal = calls / 16 seconds. Target ≤ 1.15×.
 5. peak resident memory of the ``summarizer brief`` process on a 5 MB report (the seeds'
    bodies repeated), against the fake server (no model server in the number).
+6. speed against the floor: each seed briefed alone (``summarizer brief``, embedded model, no cache)
+   with the default prompt and the ``--compare`` prompts; floor = (the report's tokens + one copy of
+   the prompt's fixed instructions) / the server's prompt speed + (the briefing's English in tokens)
+   / its generation speed, both measured in the same run with a plain completion. Targets: wall /
+   floor ≤ 1.3, median ≤ 60 s per seed, completion tokens that are not English ≤ 25%.
 0. start-up: wall time of ``summarizer --version`` and ``summarizer --help`` (the installed
    console script), median of 15 runs each, with a bare interpreter start for scale. Target < 0.5 s.
 """
@@ -167,7 +172,10 @@ def perf_totals(log: str) -> dict[str, float]:
     return out
 
 
-def bench_overhead(tmp: Path, prompt: str) -> list[Row]:
+@contextlib.contextmanager
+def verbose_embedded(tmp: Path):
+    """``summarizer serve`` with the tool's own llama.cpp command line plus ``--verbose True`` (llama.cpp
+    then logs every request's timings); yields (config file, environment, server log, base URL)."""
     from summarizer.config import load_settings
     from summarizer.llm.local import EmbeddedServer, model_path
 
@@ -184,7 +192,6 @@ def bench_overhead(tmp: Path, prompt: str) -> list[Row]:
     serve_log = open(tmp / "serve.out", "w")
     serve = subprocess.Popen(summarizer("serve", "--config", config), env=env, cwd=tmp, stdout=serve_log,
                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    rows = []
     try:
         state = cache / "embedded-server.json"
         deadline = time.monotonic() + 900
@@ -192,14 +199,31 @@ def bench_overhead(tmp: Path, prompt: str) -> list[Row]:
             if serve.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"summarizer serve did not start: see {tmp / 'serve.out'}")
             time.sleep(0.5)
-        log_path = cache / "embedded-server.log"
+        yield config, env, cache / "embedded-server.log", json.loads(state.read_text())["base_url"]
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            serve.wait()
+        serve_log.close()
+
+
+def log_since(path: Path, offset: int) -> str:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        fh.seek(offset)
+        return fh.read()
+
+
+def bench_overhead(tmp: Path, prompt: str) -> list[Row]:
+    rows = []
+    with verbose_embedded(tmp) as (config, env, log_path, _):
         offset = log_path.stat().st_size
         ran = run(summarizer("brief", *SEEDS, "--out", tmp / "out-embedded", "--prompt", prompt, "--config",
                              config), env, tmp)
         check(ran, "summarizer brief (embedded)")
-        with open(log_path, encoding="utf-8", errors="replace") as fh:
-            fh.seek(offset)
-            perf = perf_totals(fh.read())
+        perf = perf_totals(log_since(log_path, offset))
         calls = sum(json.loads(p.read_text())["usage"]["calls"] for p in (tmp / "out-embedded").glob("*.brief.json"))
         model_s = perf["prompt"] + perf["eval"]
         if not model_s:
@@ -218,14 +242,105 @@ def bench_overhead(tmp: Path, prompt: str) -> list[Row]:
         check(again, "cached re-run (embedded)")
         rows.append(Row("3b. cached re-run: brief on the seeds, embedded (server up)", f"{again.seconds:.2f} s",
                         "< 5 s", again.seconds < 5, "every reply from the cache"))
-    finally:
-        serve.send_signal(signal.SIGTERM)
-        try:
-            serve.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            serve.wait()
-        serve_log.close()
+    return rows
+
+
+# ------------------------------------------------------------------ 6. speed against the floor
+def post_json(url: str, body: dict, timeout: float = 900) -> dict:
+    import urllib.request
+
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def server_speeds(base_url: str, log_path: Path) -> tuple[float, float]:
+    """(prompt tokens/s, generated tokens/s) of the running server: a plain completion, no grammar,
+    no reused prefix, timed by llama.cpp itself."""
+    text = "\n".join(p.read_text(encoding="utf-8") for p in SEEDS)[:1500]
+    offset = log_path.stat().st_size
+    post_json(f"{base_url}/completions", {"prompt": f"{time.time()}\n{text}", "max_tokens": 1, "temperature": 0})
+    post_json(f"{base_url}/completions", {"prompt": f"{time.time()}\nWrite a long English essay about rivers.\n",
+                                          "max_tokens": 200, "temperature": 0})
+    perf = perf_block(log_since(log_path, offset))
+    (prompt_ms, prompt_tokens, _, _), (_, _, eval_ms, eval_tokens) = perf[0], perf[1]
+    return prompt_tokens / prompt_ms * 1000, eval_tokens / eval_ms * 1000
+
+
+PERF_BLOCK = re.compile(r"prompt eval time =\s+([\d.]+) ms /\s+(\d+) tokens.*?\n.*?eval time =\s+([\d.]+) ms /\s+(\d+) runs",
+                        re.DOTALL)
+
+
+def perf_block(log: str) -> list[tuple[float, int, float, int]]:
+    return [(float(a), int(b), float(c), int(d)) for a, b, c, d in PERF_BLOCK.findall(log)]
+
+
+def english_written(brief: dict) -> str:
+    """The English a briefing's model replies wrote: headline, points, owners, tasks."""
+    parts = [brief["meeting"].get("title_en") or ""]
+    parts += [item["text"] for item in brief["summary"]]
+    for action in brief["actions"]:
+        parts += [action.get("owner_en") or "", action["task_en"]]
+    return "\n".join(p for p in parts if p)
+
+
+def instructions(prompt_name: str) -> str:
+    """One copy of a prompt's fixed instructions: its system message and each step's own text."""
+    from summarizer.prompts import load_prompt
+
+    prompt = load_prompt(prompt_name)
+    steps = [re.sub(r"\{[{%#].*?[}%#]\}", "", prompt.sections[s.name]) for s in prompt.meta.steps]
+    return "\n".join([prompt.render("system"), *steps])
+
+
+def bench_speed(tmp: Path, prompts: list[str]) -> list[Row]:
+    """Per seed report, ``summarizer brief`` wall time against its floor: (the report's own tokens + one
+    copy of the fixed instructions) / the server's prompt speed + (the briefing's English, in tokens) /
+    its generation speed, both speeds measured in the same run. Also the share of completion tokens
+    that are not English content (JSON keys, ids, punctuation)."""
+    import statistics
+
+    from summarizer.ingest import read_report
+
+    rows = []
+    with verbose_embedded(tmp) as (config, env, log_path, base_url):
+        root = base_url.removesuffix("/v1")
+
+        def tokens(text: str) -> int:
+            return post_json(f"{root}/extras/tokenize/count", {"input": text})["count"]
+
+        prompt_speed, gen_speed = server_speeds(base_url, log_path)
+        rows.append(Row("6. server speeds (plain completion, same run)",
+                        f"prompt {prompt_speed:.1f} tok/s, generation {gen_speed:.1f} tok/s", "", None,
+                        "llama.cpp's own timings of a 1,500-character prompt and a 200-token completion"))
+        for name in prompts:
+            fixed = tokens(instructions(name))
+            walls, ratios, written, english = [], [], 0, 0
+            for seed_path in SEEDS:
+                out = tmp / f"out-speed-{name.replace('@', '-')}"
+                ran = run(summarizer("brief", seed_path, "--out", out, "--prompt", name, "--config", config,
+                                     "--no-cache", "--force"), env, tmp)
+                check(ran, f"brief {seed_path.name} with {name}")
+                brief = json.loads((out / f"{seed_path.stem}.brief.json").read_text())
+                source = tokens("\n".join(s.text for s in read_report(seed_path).sentences))
+                english_here = tokens(english_written(brief))
+                floor = (source + fixed) / prompt_speed + english_here / gen_speed
+                walls.append(ran.seconds)
+                ratios.append(ran.seconds / floor)
+                written += brief["usage"]["completion_tokens"]
+                english += english_here
+                rows.append(Row(f"6. {name}: seed {seed_path.name[:3]}", f"{ran.seconds:.1f} s / floor {floor:.1f} s "
+                                f"= {ran.seconds / floor:.2f}×", "≤ 1.3×", ran.seconds / floor <= 1.3,
+                                f"{brief['usage']['calls']} calls; source {source} tok + instructions {fixed} tok; "
+                                f"English {english_here} tok of {brief['usage']['completion_tokens']} written"))
+            median = statistics.median(walls)
+            overhead = 1 - english / written if written else 0.0
+            rows.append(Row(f"6. {name}: median seconds per seed", f"{median:.1f} s (floor ratio median "
+                            f"{statistics.median(ratios):.2f}×)", "≤ 60 s", median <= 60,
+                            "wall time of `summarizer brief` on one seed, start-up and checks included"))
+            rows.append(Row(f"6. {name}: structure overhead of completions", f"{overhead:.0%} of {written} tokens",
+                            "≤ 25%", overhead <= 0.25, "completion tokens that are not the briefing's English "
+                            "(keys, ids, JSON punctuation, replies re-asked)"))
     return rows
 
 
@@ -418,10 +533,12 @@ def markdown(rows: list[Row], quick: bool, load: tuple[float, float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="skip the embedded-model measurement (1 and 3b)")
+    parser.add_argument("--quick", action="store_true", help="skip the embedded-model measurements (1, 3b and 6)")
     parser.add_argument("--prompt", default=None, help="prompt for 1, 3 and 4 (default: the configured default)")
     parser.add_argument("--memory-mb", type=float, default=5.0, help="size of the report for 5")
-    parser.add_argument("--only", default="012345", help="which measurements to run, e.g. 24")
+    parser.add_argument("--only", default="0123456", help="which measurements to run, e.g. 24")
+    parser.add_argument("--compare", nargs="*", default=["briefing@v4"],
+                        help="prompts 6 also times beside the default (the default before briefing@v5)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     from summarizer.config import DEFAULT_PROMPT
@@ -439,6 +556,7 @@ def main() -> None:
             ("3", lambda: bench_cached(tmp, prompt)),
             ("4", lambda: bench_concurrency(tmp, prompt)),
             ("5", lambda: bench_memory(tmp, args.memory_mb)),
+            ("6", lambda: [] if args.quick else bench_speed(tmp, sorted({prompt, *args.compare}))),
         ]
         for key, step in steps:
             if key in args.only:

@@ -79,6 +79,8 @@ def brief(
     failed (each is listed with its reason; re-run the same command to redo only those);
     1: nothing could start (bad arguments, configuration or input).
     """
+    import asyncio
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -126,6 +128,16 @@ def brief(
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, transient=False, disable=not console.is_terminal) as progress:
             task = progress.add_task("briefing", total=len(jobs))
+            calls = progress.add_task("model calls", total=None)
+
+            async def follow_calls(llm) -> None:
+                """The second bar: calls done of planned within the reports under way, and the model's pace."""
+                while True:
+                    s = llm.stats
+                    speed = s.tokens_per_second()
+                    progress.update(calls, total=max(s.planned, s.done) or None, completed=s.done,
+                                    description=f"model calls{f' ({speed:.1f} tok/s)' if speed else ''}")
+                    await asyncio.sleep(0.5)
 
             def done(outcome) -> None:
                 progress.advance(task)
@@ -139,12 +151,14 @@ def brief(
                 by_root: dict[Path | None, list[Path]] = {}
                 for path, root in jobs:
                     by_root.setdefault(root, []).append(path)
+                follower = asyncio.ensure_future(follow_calls(llm))
                 try:
                     for root, paths in by_root.items():
                         outcomes += await brief_many(paths, root=root, out_dir=out_dir, settings=settings,
                                                      prompt=the_prompt, llm=llm, model=model_ref(settings),
                                                      glossary=gloss, force=force, on_done=done)
                 finally:
+                    follower.cancel()
                     stats["llm"] = llm.stats
         return outcomes
 

@@ -74,7 +74,7 @@ class PromptMeta(BaseModel):
     reduce: StepSpec | None = Field(default=None, description="merges per-chunk summaries of a long report")
     layout: Literal["step", "topic"] = Field(
         default="step", description="step: each step shows the model what its scope needs, step after step; "
-        "topic: every call shows one whole topic (the first with the title line) and then its job, and the "
+        "topic: every call shows one whole topic and then its job (the headline's with the title line), and the "
         "calls go out topic by topic, so a server that reuses the previous request's prefix reads each part once")
 
     @model_validator(mode="after")

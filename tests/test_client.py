@@ -180,3 +180,58 @@ def test_retry_after_parsing():
     assert retry_after(E({"retry-after-ms": "1500"})) == 1.5
     assert retry_after(E({})) is None
     assert 0 <= retry_after(E({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})) <= 1
+
+
+def grammar_llm(fake, settings_for):
+    """An LLM whose endpoint is known to enforce the ``schema`` extension (as the embedded server)."""
+    from summarizer.llm.cache import Store
+    from summarizer.llm.client import LLM, Endpoint, Mode
+
+    settings = settings_for(fake)
+    endpoint = Endpoint(base_url=fake.base_url, model="fake-model", name=fake.base_url, preferred_mode=Mode.GRAMMAR)
+    return LLM(endpoint, Store(settings.db_path)), settings
+
+
+def test_grammar_mode_sends_the_schema_for_the_grammar_and_keeps_it_out_of_the_prompt(fake, settings_for):
+    import asyncio
+
+    fake.responder = lambda body: GOOD
+    llm, _ = grammar_llm(fake, settings_for)
+
+    async def go():
+        try:
+            return await llm.run(call()), await llm.run(call(messages=[{"role": "system", "content": "sys"},
+                                                                      {"role": "user", "content": "other"}]))
+        finally:
+            await llm.aclose()
+
+    first, _ = asyncio.run(go())
+    assert first.value == Answer(answer="ok", count=3)
+    assert fmt_types(fake) == ["json_object", "json_object"]
+    assert fake.chat_requests[0]["body"]["response_format"]["schema"]["required"] == ["answer", "count"]
+    systems = [r["body"]["messages"][0]["content"] for r in fake.chat_requests]
+    assert systems == ["sys", "sys"]  # the static system message, the prefix every call shares
+
+
+def test_grammar_mode_rejected_falls_back_to_the_schema_in_the_prompt_and_is_remembered_apart(fake, settings_for):
+    import asyncio
+
+    from summarizer.llm.cache import Store
+
+    fake.responder = lambda body: GOOD
+    fake.reject = {"json_object"}
+    llm, settings = grammar_llm(fake, settings_for)
+
+    async def go():
+        try:
+            return await llm.run(call())
+        finally:
+            await llm.aclose()
+
+    assert asyncio.run(go()).value.count == 3
+    assert fmt_types(fake) == ["json_object", None]
+    assert "JSON Schema" in fake.chat_requests[-1]["body"]["messages"][0]["content"]
+    store = Store(settings.db_path)
+    # learnt starting from grammar; what the same endpoint learnt from json_schema is kept apart
+    assert store.mode(f"{fake.base_url} (from grammar)", "fake-model") == "prompted"
+    assert store.mode(fake.base_url, "fake-model") is None

@@ -63,3 +63,50 @@ def test_seed_000_on_the_embedded_model(artifacts, tmp_path):
     assert "Luxi" in (brief.meeting.body_en or "") and "Liuxi" not in brief.model_dump_json()
     assert brief.usage.calls >= 1 and brief.usage.completion_tokens > 0
     assert (out_dir / "000_135582c317a90c25.brief.md").exists()
+
+
+def test_best_first_grammar_sampling_writes_the_same_tokens_with_fewer_grammar_passes():
+    """summarizer.llm.llama_server: at temperature 0 the grammar is asked about the best candidate
+    first. The reply must be token for token llama-cpp-python's own, and the full pass over the
+    vocabulary must be the exception."""
+    import json
+
+    from llama_cpp import Llama, LlamaGrammar
+
+    from summarizer.generate.outputs import Point
+    from summarizer.llm import llama_server
+    from summarizer.llm.local import model_path
+
+    llm = Llama(model_path=str(model_path(load_settings(None).cache_dir)), n_ctx=2048, n_threads=os.cpu_count(),
+                verbose=False)
+    text = read_report(seed("000")).text[:400]
+    messages = [{"role": "system", "content": "You write plain English."},
+                {"role": "user", "content": f"<report>\n{text}\n</report>\nSummarize it."}]
+
+    def reply() -> str:
+        grammar = LlamaGrammar.from_json_schema(json.dumps(Point.model_json_schema()), verbose=False)
+        out = llm.create_chat_completion(messages=messages, temperature=0, max_tokens=120, grammar=grammar,
+                                         repeat_penalty=1.1)
+        return out["choices"][0]["message"]["content"]
+
+    reply()  # the prompt is now in the KV cache: both timed replies below reuse it alike
+    original = reply()
+    seen = []
+    real_chain = llama_server.greedy_grammar_chain
+
+    def spy(*args, **kwargs):
+        chain = real_chain(*args, **kwargs)
+        seen.append(chain.custom_samplers[-1][1])
+        return chain
+
+    llama_server.install()
+    llama_server.greedy_grammar_chain = spy
+    try:
+        best_first = reply()
+    finally:
+        llama_server.greedy_grammar_chain = real_chain
+        Llama._init_sampler = llama_server._original_init_sampler
+    assert best_first == original and len(original) > 50
+    tokens = len(llm.tokenize(best_first.encode(), add_bos=False))
+    assert seen and seen[0].full_passes < tokens / 4  # the whole vocabulary only where the best token is refused
+    assert best_first.lstrip().startswith('{') and '"text"' in best_first  # the grammar held (cut at max_tokens)

@@ -99,6 +99,10 @@ def test_start_and_stop_and_threads_flag():
     argv = EmbeddedServer(load_settings(None))._argv(1234, ROOT / "m.gguf")
     assert argv[argv.index("--n_threads") + 1] == str(os.cpu_count())
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    # llama-cpp-python's server through the tool's launcher (best-first grammar sampling), and without
+    # the per-token logits only logprobs need (a 151,936-float row copied for every prompt token)
+    assert argv[argv.index("-m") + 1] == "summarizer.llm.llama_server"
+    assert argv[argv.index("--logits_all") + 1] == "False"
 
 
 def test_serve_is_reused_by_other_runs_and_cleans_up_its_state():

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import pytest
 
+from summarizer.errors import UserError
 from summarizer.facts import establish_facts
 from summarizer.facts.structure import assignments, lead_ins, topics
 from summarizer.generate import MAX_POINTS, generate
@@ -27,7 +29,7 @@ def brief(settings, doc, prompt="briefing@v1", **kw) -> Brief:
     return asyncio.run(go())
 
 
-@pytest.mark.parametrize("prompt", ["briefing@v1", "briefing@v2", "briefing@v3", "briefing@v4"])
+@pytest.mark.parametrize("prompt", ["briefing@v1", "briefing@v2", "briefing@v3", "briefing@v4", "briefing@v5"])
 @pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name[:3])
 def test_every_seed_through_every_prompt(fake, settings_for, path, prompt):
     doc = read_report(path)
@@ -73,6 +75,63 @@ def test_prompt_layout_static_first_report_then_question(fake, settings_for):
     for r in fake.chat_requests:
         user = r["body"]["messages"][1]["content"]
         assert user.startswith("<report>\n") and "</report>" in user  # report text delimited as data
+
+
+def test_topic_layout_sends_each_part_once_then_its_jobs_in_order(fake, settings_for):
+    """briefing@v5 (layout topic): the calls go out topic by topic; every call of a topic shows the
+    same part and differs only after it (the job line), so a server that reuses the previous
+    request's prefix reads each part once; every sentence of every topic is shown."""
+    doc = read_report(seed("000"))
+    facts = establish_facts(doc)
+    found_topics, found = topics(doc, facts), assignments(doc, facts)
+    out = brief(settings_for(fake, concurrency=1), doc, "briefing@v5")  # one in flight, as the embedded server
+    users = [r["body"]["messages"][1]["content"] for r in fake.chat_requests]
+    assert len(users) == 1 + len(found_topics) + len(found)  # headline, a point per topic, a task per assignment
+    assert len({r["body"]["messages"][0]["content"] for r in fake.chat_requests}) == 1  # one static system message
+    parts = [u[:u.index("</report>")] for u in users]
+    jobs = [u[u.index("</report>"):] for u in users]
+    assert jobs[0].startswith('</report>\nJob "headline"') and jobs[1].startswith('</report>\nJob "summary" of part 1 ')
+    # consecutive calls of one part: the part is repeated verbatim, so only the job line is new
+    changes = [n for n in range(1, len(parts)) if parts[n] != parts[n - 1]]
+    assert len(changes) == len(found_topics) - 1
+    assert all(jobs[n].startswith('</report>\nJob "summary" of part ') for n in changes)
+    shown = set()
+    for part in dict.fromkeys(parts):
+        shown |= {int(i) for i in re.findall(r"^\[(\d+)\] ", part, re.MULTILINE)}
+    assert {i for t in found_topics for i in t.ids} <= shown
+    # each assignment's job names its sentence, inside the part shown with it
+    work = [(p, int(re.search(r"sentence (\d+)", j).group(1))) for p, j in zip(parts, jobs) if "work in sentence" in j]
+    assert sorted(sid for _, sid in work) == sorted(a.sentence for a in found)
+    assert all(f"\n[{sid}] " in p for p, sid in work)
+    assert len(out.summary) == len(found_topics) and len(out.actions) == len(found)
+
+
+def test_progress_counts_planned_and_finished_calls(fake, settings_for):
+    """The progress bar's second line: a report announces the calls its steps declare, and each
+    call finished (answered or cached) counts once, with the tokens the model wrote."""
+    doc = read_report(seed("003"))
+    facts = establish_facts(doc)
+    declared = 1 + len(topics(doc, facts)) + len(assignments(doc, facts))
+    settings = settings_for(fake)
+
+    async def go():
+        async with connect(settings) as llm:
+            await generate(doc, facts, load_prompt("briefing@v5"), llm, model=model_ref(settings),
+                           context_tokens=settings.context_budget)
+            return llm.stats
+
+    stats = asyncio.run(go())
+    assert stats.planned == declared == stats.done == len(fake.chat_requests)
+    assert stats.completion_tokens > 0 and stats.tokens_per_second() > 0
+    again = asyncio.run(go())  # every reply from the cache: still counted as done, no tokens written
+    assert again.planned == again.done == declared and again.completion_tokens == 0
+
+
+def test_topic_layout_refuses_steps_it_cannot_order(tmp_path):
+    text = load_prompt("briefing@v5").path.read_text(encoding="utf-8").replace("output: point", "output: summary")
+    (tmp_path / "v9.md").write_text(text.replace("version: 5", "version: 9"), encoding="utf-8")
+    with pytest.raises(UserError, match="layout topic"):
+        load_prompt(str(tmp_path / "v9.md"))
 
 
 def test_grounding_puts_renderings_in_the_prompt_and_can_be_switched_off(fake, settings_for):

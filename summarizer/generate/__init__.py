@@ -83,6 +83,7 @@ class Run:
     tasks: list[tuple[Assignment, object]] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     checks: list[Check] = field(default_factory=list)
+    shown_with_first: set[int] = field(default_factory=set)  # sentences shown with the first topic besides its own
     _places: tuple[list[Topic], dict[int, tuple[int, int]]] | None = field(default=None, repr=False)
 
     def topic_places(self) -> dict[int, tuple[int, int]]:
@@ -387,6 +388,7 @@ async def _by_topic(run: Run) -> None:
     report once, and each job stays as small as in the step layout."""
     steps = {OUTPUTS[s.output][0]: s for s in run.prompt.meta.steps}  # scope -> step
     title = [s.id for s in run.doc.sentences if s.text == run.doc.title]
+    run.shown_with_first = set(title)  # shown with the first part, so a point there may cite it
     per_topic = _topic_assignments(run)
     widest = max(steps.values(), key=lambda s: s.max_tokens)  # one part is shown alike to every job
     line, budget = run.line_for(widest), run.budget(widest)
@@ -409,8 +411,8 @@ async def _by_topic(run: Run) -> None:
     for n, topic in enumerate(run.topics, 1):
         items = per_topic[n - 1]
         shown = part(n, topic, items)
-        common = dict(sentences="\n".join(run.lines(widest, shown).values()), topic=n, topics=len(run.topics),
-                      first=shown[0], last=shown[-1], renderings=run.renderings(shown))
+        common = {"sentences": "\n".join(run.lines(widest, shown).values()), "topic": n, "topics": len(run.topics),
+                  "first": shown[0], "last": shown[-1], "renderings": run.renderings(shown)}
         if n == 1 and "opening" in steps:
             step = steps["opening"]
             jobs.append(job(step, OUTPUTS[step.output][1], "headline", "opening", **common))
@@ -465,10 +467,12 @@ def _point_ids(topic: Topic, point: Point) -> list[int]:
     return inside[:MAX_EVIDENCE] or [topic.first]
 
 
-def _bad_citation(topic: Topic, point: Point, where: str) -> Check | None:
+def _bad_citation(topic: Topic, point: Point, where: str, shown_too: set[int] = frozenset()) -> Check | None:
     """A check when the model cited sentence ids outside the part of the report it was given (ids
-    that do not exist, or belong to another topic): the evidence shown is only what could be verified."""
-    outside = [i for i in dict.fromkeys(point.sentences) if i not in topic.ids]
+    that do not exist, or belong to another topic): the evidence shown is only what could be verified.
+    ``shown_too``: sentences shown with the topic that are not evidence (the title line in the topic
+    layout): citing them is no fault, they are just not kept."""
+    outside = [i for i in dict.fromkeys(point.sentences) if i not in topic.ids and i not in shown_too]
     if not outside:
         return None
     used = _point_ids(topic, point)
@@ -567,7 +571,8 @@ def assemble(run: Run, model: ModelRef) -> Brief:
     summary = []
     for t, p in run.points:
         where = f"summary[{len(summary)}]"
-        if check := _bad_citation(t, p, f"{where}.evidence"):
+        shown_too = run.shown_with_first if run.topics and t.first == run.topics[0].first else set()
+        if check := _bad_citation(t, p, f"{where}.evidence", shown_too):
             run.checks.append(check)
         summary.append(SummaryItem(text=_bounded(run, _two_sentences(clean_english(p.text)), "point", f"{where}.text"),
                                    # a sentence the report repeats is cited once
@@ -634,6 +639,9 @@ async def generate(doc: Document, facts: Facts, prompt: Prompt, runner: Runner, 
     if not doc.is_chinese:  # English input is summarized without translation
         run.english = {s.id: s.text for s in doc.sentences}
     steps = [s for s in prompt.meta.steps if not (s.output == "translation" and not doc.is_chinese)]
+    if hasattr(runner, "expect"):  # for progress: the calls the steps declare for a report that fits
+        per_scope = {"opening": 1, "topic": len(run.topics), "assignment": len(run.assignments)}
+        runner.expect(sum(per_scope.get(OUTPUTS[s.output][0], 1) for s in steps))
     # steps that read the English wait for the translation; others run side by side
     try:
         if prompt.meta.layout == "topic":

@@ -56,8 +56,9 @@ class Mode(str, Enum):
 
 
 MODES = [Mode.JSON_SCHEMA, Mode.JSON_OBJECT, Mode.PROMPTED]  # the order an unknown endpoint is tried in
-# what to try when an endpoint rejects a mode; grammar is never guessed, only preferred (Endpoint)
-FALLBACK = {Mode.JSON_SCHEMA: Mode.JSON_OBJECT, Mode.GRAMMAR: Mode.JSON_OBJECT, Mode.JSON_OBJECT: Mode.PROMPTED,
+# what to try when an endpoint rejects a mode (grammar and json_object send the same response_format);
+# grammar is never guessed, only preferred (Endpoint)
+FALLBACK = {Mode.JSON_SCHEMA: Mode.JSON_OBJECT, Mode.GRAMMAR: Mode.PROMPTED, Mode.JSON_OBJECT: Mode.PROMPTED,
             Mode.PROMPTED: None}
 
 MAX_REPLY_CHARS = 100_000  # a step's reply is bounded by its max_tokens (at most a few thousand tokens)
@@ -304,6 +305,16 @@ class Stats:
     reasks: int = 0
     widened: int = 0  # replies cut at max_tokens, asked again with twice the budget
     fallbacks: list[str] = field(default_factory=list)
+    # progress: calls the reports under way will make (as their steps declare), calls finished (answered
+    # or from the cache), tokens the model wrote, and when the first request went out
+    planned: int = 0
+    done: int = 0
+    completion_tokens: int = 0
+    first_request: float | None = None
+
+    def tokens_per_second(self) -> float:
+        elapsed = time.monotonic() - self.first_request if self.first_request is not None else 0.0
+        return self.completion_tokens / elapsed if elapsed > 0 else 0.0
 
 
 class LLM:
@@ -404,12 +415,19 @@ class LLM:
         self.stats.cache_hits += 1
         return Result(value, hit.content, hit.prompt_tokens, hit.completion_tokens, 0.0, cached=True, calls=0)
 
+    def expect(self, calls: int) -> None:
+        """A report under way will make about ``calls`` calls (for progress)."""
+        self.stats.planned += calls
+
     async def run(self, call: Call) -> Result:
         key = self.key(call)
         hit = self.cached(call, key)
         if hit:
+            self.stats.done += 1
             return hit
         started = time.monotonic()
+        if self.stats.first_request is None:
+            self.stats.first_request = started
         mode = self._mode()
         while True:
             try:
@@ -425,6 +443,8 @@ class LLM:
                 mode = after
         self._remember(mode)
         result.seconds = round(time.monotonic() - started, 3)
+        self.stats.done += 1
+        self.stats.completion_tokens += result.completion_tokens
         if self.use_cache:
             try:
                 self.store.put(key, endpoint=self.endpoint.name, model=self.endpoint.model,
