@@ -127,6 +127,29 @@ def test_progress_counts_planned_and_finished_calls(fake, settings_for):
     assert again.planned == again.done == declared and again.completion_tokens == 0
 
 
+def test_topic_layout_title_shown_with_part_one_is_not_a_bad_citation(fake, settings_for):
+    """Part 1 is shown with the title line, so its point may cite it (it is not kept as evidence);
+    a later part citing the title cites outside what it was given."""
+    from tests.fakeserver import schema_responder
+
+    doc = read_report(seed("000"))
+    title = next(s.id for s in doc.sentences if s.text == doc.title)
+
+    def responder(body: dict) -> str:
+        user = body["messages"][1]["content"]
+        if 'Job "summary"' in user:
+            first = int(re.search(r"sentences (\d+) to", user).group(1))
+            return json.dumps({"text": "The meeting discussed this part.", "sentences": [title, first]})
+        return schema_responder(body)
+
+    fake.responder = responder
+    out = brief(settings_for(fake, concurrency=1), doc, "briefing@v5")
+    flagged = {c.target for c in out.checks if c.kind == "bad_citation"}
+    assert "summary[0].evidence" not in flagged  # part 1 was shown the title
+    assert {f"summary[{n}].evidence" for n in range(1, len(out.summary))} <= flagged  # the others were not
+    assert all(doc.sentence(title).text not in item.evidence for item in out.summary)
+
+
 def test_topic_layout_refuses_steps_it_cannot_order(tmp_path):
     text = load_prompt("briefing@v5").path.read_text(encoding="utf-8").replace("output: point", "output: summary")
     (tmp_path / "v9.md").write_text(text.replace("version: 5", "version: 9"), encoding="utf-8")
