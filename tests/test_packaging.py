@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.config import DEFAULT_PROMPT
+from summarizer.prompts import load_prompt
+
 from .conftest import ROOT
 
 SAMPLE = ROOT / "samples" / "dongchuan-district-79th-executive-meeting.txt"
@@ -101,6 +104,9 @@ def test_installed_wheel_briefs_the_bundled_sample(venv, fake, tmp_path):
                env={"OPENAI_BASE_URL": fake.base_url})
     assert run.returncode == 0, run.stderr
     brief = json.loads((out / "dongchuan-district-79th-executive-meeting.brief.json").read_text(encoding="utf-8"))
-    assert brief["meeting"]["number"] == 79 and brief["prompt"]["version"] == 4  # the default prompt
+    default = load_prompt(DEFAULT_PROMPT)
+    assert brief["meeting"]["number"] == 79  # the tool's facts, from the installed package's data
+    assert (brief["prompt"]["name"], brief["prompt"]["version"], brief["prompt"]["sha256"]) == \
+        (default.name, default.version, default.sha256)  # the default prompt, shipped in the wheel unchanged
     assert brief["summary"] and all(item["evidence"] for item in brief["summary"])
     assert fake.chat_requests  # the briefing came from the endpoint, not from a cache the checkout left
