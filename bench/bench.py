@@ -258,21 +258,16 @@ def server_speeds(base_url: str, log_path: Path) -> tuple[float, float]:
     """(prompt tokens/s, generated tokens/s) of the running server: a plain completion, no grammar,
     no reused prefix, timed by llama.cpp itself."""
     text = "\n".join(p.read_text(encoding="utf-8") for p in SEEDS)[:1500]
-    offset = log_path.stat().st_size
-    post_json(f"{base_url}/completions", {"prompt": f"{time.time()}\n{text}", "max_tokens": 1, "temperature": 0})
-    post_json(f"{base_url}/completions", {"prompt": f"{time.time()}\nWrite a long English essay about rivers.\n",
-                                          "max_tokens": 200, "temperature": 0})
-    perf = perf_block(log_since(log_path, offset))
-    (prompt_ms, prompt_tokens, _, _), (_, _, eval_ms, eval_tokens) = perf[0], perf[1]
-    return prompt_tokens / prompt_ms * 1000, eval_tokens / eval_ms * 1000
 
+    def timed(prompt: str, max_tokens: int) -> dict[str, float]:
+        offset = log_path.stat().st_size
+        post_json(f"{base_url}/completions", {"prompt": f"{time.time()}\n{prompt}", "max_tokens": max_tokens,
+                                              "temperature": 0})
+        return perf_totals(log_since(log_path, offset))
 
-PERF_BLOCK = re.compile(r"prompt eval time =\s+([\d.]+) ms /\s+(\d+) tokens.*?\n.*?eval time =\s+([\d.]+) ms /\s+(\d+) runs",
-                        re.DOTALL)
-
-
-def perf_block(log: str) -> list[tuple[float, int, float, int]]:
-    return [(float(a), int(b), float(c), int(d)) for a, b, c, d in PERF_BLOCK.findall(log)]
+    read = timed(text, 1)
+    written = timed("Write a long English essay about rivers.\n", 200)
+    return read["prompt_tokens"] / read["prompt"], written["eval_tokens"] / written["eval"]
 
 
 def english_written(brief: dict) -> str:

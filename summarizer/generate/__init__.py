@@ -83,8 +83,11 @@ class Run:
     tasks: list[tuple[Assignment, object]] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     checks: list[Check] = field(default_factory=list)
-    shown_with_first: set[int] = field(default_factory=set)  # sentences shown with the first topic besides its own
     _places: tuple[list[Topic], dict[int, tuple[int, int]]] | None = field(default=None, repr=False)
+
+    def title_ids(self) -> list[int]:
+        """The sentence(s) that are the report's title line."""
+        return [s.id for s in self.doc.sentences if s.text == self.doc.title]
 
     def topic_places(self) -> dict[int, tuple[int, int]]:
         """sentence id -> (topic position, position in the topic), built once per list of topics."""
@@ -328,7 +331,7 @@ async def _report(run: Run, step: StepSpec, factory) -> None:
 
 async def _opening(run: Run, step: StepSpec, schema) -> None:
     """A headline from the title line and the first topic."""
-    ids = [s.id for s in run.doc.sentences if s.text == run.doc.title]
+    ids = run.title_ids()
     if run.topics:
         ids += run.topics[0].ids
     ids = ids[:12]
@@ -387,8 +390,7 @@ async def _by_topic(run: Run) -> None:
     the job: a server that reuses the previous request's prefix (llama.cpp) reads each part of the
     report once, and each job stays as small as in the step layout."""
     steps = {OUTPUTS[s.output][0]: s for s in run.prompt.meta.steps}  # scope -> step
-    title = [s.id for s in run.doc.sentences if s.text == run.doc.title]
-    run.shown_with_first = set(title)  # shown with the first part, so a point there may cite it
+    title = run.title_ids()
     per_topic = _topic_assignments(run)
     widest = max(steps.values(), key=lambda s: s.max_tokens)  # one part is shown alike to every job
     line, budget = run.line_for(widest), run.budget(widest)
@@ -571,7 +573,9 @@ def assemble(run: Run, model: ModelRef) -> Brief:
     summary = []
     for t, p in run.points:
         where = f"summary[{len(summary)}]"
-        shown_too = run.shown_with_first if run.topics and t.first == run.topics[0].first else set()
+        # the topic layout shows the title line with the first topic: citing it there is no fault
+        first = run.prompt.meta.layout == "topic" and run.topics and t.first == run.topics[0].first
+        shown_too = set(run.title_ids()) if first else set()
         if check := _bad_citation(t, p, f"{where}.evidence", shown_too):
             run.checks.append(check)
         summary.append(SummaryItem(text=_bounded(run, _two_sentences(clean_english(p.text)), "point", f"{where}.text"),
@@ -593,10 +597,8 @@ def assemble(run: Run, model: ModelRef) -> Brief:
         actions.append(Action(owner_en=_bounded(run, owner, "owner", f"{where}.owner_en") if owner else None,
                               owner_zh=a.actor_zh, task_en=_bounded(run, clean_english(task.task), "task", f"{where}.task_en"),
                               deadline=deadline, evidence_zh=sentence.text))
-    title_en = None
-    if doc.title:
-        title = next((s for s in doc.sentences if s.text == doc.title), None)
-        title_en = run.english.get(title.id) if title else None
+    title_ids = run.title_ids()
+    title_en = run.english.get(title_ids[0]) if title_ids else None
     chair = facts.chair
     title = clean_english(title_en or run.headline)
     meeting = Meeting(
