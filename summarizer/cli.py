@@ -1,4 +1,4 @@
-"""Command line: ``summarizer brief | serve | schema | prompts | cache | eval | spotcheck | batch``."""
+"""Command line: ``summarizer brief | translate | serve | schema | prompts | cache | eval | spotcheck | batch``."""
 
 from __future__ import annotations
 
@@ -70,6 +70,11 @@ def brief(
                                           "and their estimated cost, and the totals; make no call.")] = False,
     prices: Annotated[Optional[Path], typer.Option("--prices", help="Price table (TOML) for --dry-run "
                                                    "(default: the packaged example prices).")] = None,
+    translate: Annotated[bool, typer.Option("--translate", help="Also translate each report (NAME.en.md, "
+                         "NAME.bilingual.html, NAME.translation.json; an up-to-date translation is reused) and "
+                         "put the English of every cited sentence beside its Chinese.")] = False,
+    translation_prompt: Annotated[Optional[str], typer.Option("--translation-prompt", help="Translation prompt "
+                                  "for --translate. [default: translation@v1]", show_default=False)] = None,
     config: ConfigOpt = None,
     verbose: Verbose = 0,
 ) -> None:
@@ -79,6 +84,70 @@ def brief(
     failed (each is listed with its reason; re-run the same command to redo only those);
     1: nothing could start (bad arguments, configuration or input).
     """
+    from .prompts import load_prompt
+
+    settings = settings_from(config, model=model, base_url=base_url, prompt=prompt, concurrency=concurrency,
+                             use_cache=False if no_cache else None, grounding=grounding, revise=revise,
+                             glossaries=glossary or None, max_attempts=max_attempts, timeout=timeout,
+                             max_retry_seconds=max_retry_seconds, translate=translate or None,
+                             translation_prompt=translation_prompt)
+    setup_logging(verbose, settings)
+    the_prompt = load_prompt(settings.prompt, kind="briefing")
+    if settings.translate:
+        load_prompt(settings.translation_prompt, kind="translation")  # a bad reference fails before any work
+    _run_reports(targets, settings, the_prompt, out_dir=out_dir, force=force, dry_run=dry_run, prices=prices,
+                 doing="briefing")
+
+
+# ------------------------------------------------------------------ translate
+@app.command()
+def translate(
+    targets: Annotated[list[Path], typer.Argument(help="Report files or folders (recursive: .txt .md .html).")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: current folder).")] = None,
+    prompt: Annotated[Optional[str], typer.Option("--prompt", "-p", help="Translation prompt NAME[@vN] or a prompt "
+                      "file. [default: translation@v1]", show_default=False)] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    glossary: Annotated[Optional[list[Path]], typer.Option("--glossary", help="Extra glossary TSV (repeatable); "
+                        "its renderings override the packaged ones.")] = None,
+    grounding: Annotated[bool, typer.Option("--grounding/--no-grounding", help="Give the model the tool's "
+                                            "renderings of names and terms.")] = True,
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", "-j", help="Reports in flight; for a "
+                           "remote endpoint also requests in flight.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the response cache.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Redo reports whose outputs are up to date.")] = False,
+    max_attempts: Annotated[Optional[int], typer.Option("--max-attempts", min=1, help="Requests per model call "
+                            "before giving up on transient failures. [default: 6]", show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", min=0.1, help="Seconds one request may take "
+                       "before it counts as hung and is retried. [default: 600]", show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print per report its tokens, the calls it needs "
+                                          "and their estimated cost, and the totals; make no call.")] = False,
+    prices: Annotated[Optional[Path], typer.Option("--prices", help="Price table (TOML) for --dry-run.")] = None,
+    config: ConfigOpt = None,
+    verbose: Verbose = 0,
+) -> None:
+    """Write NAME.en.md, NAME.bilingual.html and NAME.translation.json for each report.
+
+    Sentence by sentence, in windows of whole paragraphs with their neighbours as context; names and
+    terms in the tool's renderings; every sentence checked (count, Chinese left, numbers, renderings).
+    Exit codes as for `brief`: 0 done, 2 some reports failed (re-run to redo only those), 1 nothing
+    could start.
+    """
+    from .prompts import load_prompt
+
+    settings = settings_from(config, model=model, base_url=base_url, translation_prompt=prompt,
+                             concurrency=concurrency, use_cache=False if no_cache else None, grounding=grounding,
+                             glossaries=glossary or None, max_attempts=max_attempts, timeout=timeout)
+    setup_logging(verbose, settings)
+    the_prompt = load_prompt(settings.translation_prompt, kind="translation")
+    _run_reports(targets, settings, the_prompt, out_dir=out_dir, force=force, dry_run=dry_run, prices=prices,
+                 doing="translating")
+
+
+def _run_reports(targets: list[Path], settings: "Settings", the_prompt, *, out_dir: Path | None, force: bool,
+                 dry_run: bool, prices: Path | None, doing: str) -> None:
+    """``brief`` and ``translate``: gather the reports, then the dry run, or every report through
+    :func:`~summarizer.brief.brief_many` with progress, the end-of-batch table and the exit code."""
     import asyncio
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -87,14 +156,7 @@ def brief(
     from .brief import brief_many
     from .facts.glossary import Glossary
     from .llm import connect, model_ref
-    from .prompts import load_prompt
 
-    settings = settings_from(config, model=model, base_url=base_url, prompt=prompt, concurrency=concurrency,
-                             use_cache=False if no_cache else None, grounding=grounding, revise=revise,
-                             glossaries=glossary or None, max_attempts=max_attempts, timeout=timeout,
-                             max_retry_seconds=max_retry_seconds)
-    setup_logging(verbose, settings)
-    the_prompt = load_prompt(settings.prompt, briefing=True)
     gloss = Glossary.load(settings.glossaries)
     out_dir = out_dir or Path.cwd()
     if out_dir.exists() and not out_dir.is_dir():
@@ -102,7 +164,8 @@ def brief(
                         "if missing)")
     jobs = gather_reports(targets, warn=console)
     if not jobs:
-        raise UserError("no reports to brief", hint="give report files or folders containing .txt, .md or .html")
+        raise UserError(f"no reports to {'translate' if doing == 'translating' else 'brief'}",
+                        hint="give report files or folders containing .txt, .md or .html")
     if dry_run:
         from .plan import plan_reports, print_plan
 
@@ -127,7 +190,7 @@ def brief(
         outcomes = []
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, transient=False, disable=not console.is_terminal) as progress:
-            task = progress.add_task("briefing", total=len(jobs))
+            task = progress.add_task(doing, total=len(jobs))
             calls = progress.add_task("model calls", total=None)
 
             async def follow_calls(llm) -> None:
@@ -235,11 +298,15 @@ def serve(config: ConfigOpt = None, verbose: Verbose = 0) -> None:
 
 # ------------------------------------------------------------------ schema
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of NAME.brief.json."""
-    from .schema import Brief
+def schema(which: Annotated[str, typer.Argument(help="brief (NAME.brief.json) or translation "
+                                                 "(NAME.translation.json).")] = "brief") -> None:
+    """Print the JSON Schema of NAME.brief.json, or of NAME.translation.json."""
+    from .schema import Brief, TranslatedReport
 
-    out.print_json(json.dumps(Brief.model_json_schema()))
+    models = {"brief": Brief, "translation": TranslatedReport}
+    if which not in models:
+        raise UserError(f"no schema {which!r}", hint="brief or translation")
+    out.print_json(json.dumps(models[which].model_json_schema()))
 
 
 # ------------------------------------------------------------------ prompts

@@ -22,6 +22,8 @@ DEFAULT_REMOTE_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_REMOTE_MODEL = "gpt-4o-mini"
 # the default prompt version is chosen by the eval on the embedded model (README: "Prompt versions")
 DEFAULT_PROMPT = "briefing@v5"
+# the default translation prompt (README: "Translation"), chosen the same way
+DEFAULT_TRANSLATION_PROMPT = "translation@v1"
 
 
 class EmbeddedSettings(BaseModel):
@@ -46,6 +48,9 @@ class Settings(BaseModel):
     api_key_env: str = "OPENAI_API_KEY"
     model: str | None = None
     prompt: str = DEFAULT_PROMPT
+    translation_prompt: str = DEFAULT_TRANSLATION_PROMPT
+    # brief: also translate the report (or reuse its up-to-date translation), for the English of the evidence
+    translate: bool = False
     cache_dir: Path = Field(default_factory=lambda: default_cache_dir())
     use_cache: bool = True
     grounding: bool = True

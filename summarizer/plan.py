@@ -30,7 +30,7 @@ from .facts.glossary import Glossary
 from .generate.outputs import calls_when_fitting
 from .llm import model_ref
 from .llm.client import LLM
-from .pipeline import Briefed, run_report
+from .pipeline import Briefed, Translated, run_report
 from .prices import ModelPrice, PriceTable, load_prices
 from .prompts import Prompt
 from .runners.offline import OfflineRunner, Planned, offline_llm, structured_mode
@@ -99,7 +99,7 @@ class Offline:
     (built on stand-ins unless ``runner.complete``), or why it could not run."""
 
     runner: OfflineRunner | None = None
-    briefed: Briefed | None = None
+    briefed: Briefed | Translated | None = None
     error: str | None = None
 
     @property

@@ -89,6 +89,12 @@ class PromptMeta(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _one_translation_step(self) -> "PromptMeta":
+        if all(s.output == "translation" for s in self.steps) and len(self.steps) != 1:
+            raise ValueError("a translation prompt has exactly one step, with output translation")
+        return self
+
+    @model_validator(mode="after")
     def _english_needs_translation(self) -> "PromptMeta":
         translated = False
         for step in self.steps:
@@ -117,6 +123,14 @@ class Prompt:
     @property
     def ref(self) -> str:
         return f"{self.meta.name}@v{self.meta.version}"
+
+    @property
+    def kind(self) -> str:
+        """briefing, translation (one translation step: ``summarizer translate``), or item (``revise``)."""
+        outputs = {s.output for s in self.meta.steps}
+        if outputs & ITEM_OUTPUTS:
+            return "item"
+        return "translation" if outputs == {"translation"} else "briefing"
 
     def step(self, name: str) -> StepSpec:
         for step in self.meta.steps + ([self.meta.reduce] if self.meta.reduce else []):
@@ -193,13 +207,22 @@ def available(directory: Path | None = None) -> list[Path]:
 ITEM_OUTPUTS = {"revised"}  # outputs of prompts that work on one item of a briefing, not on a report
 
 
-def load_prompt(ref: str, directory: Path | None = None, *, briefing: bool = False) -> Prompt:
-    """``briefing`` (latest version), ``briefing@v2``, or a path to a prompt file. ``briefing``
-    True refuses a prompt that cannot brief a report (``revise``, which the tool uses itself)."""
+_FOR_KIND = {"briefing": "a briefing prompt (`summarizer brief`), e.g. briefing@v5",
+             "translation": "a translation prompt (`summarizer translate`), e.g. translation@v1"}
+
+
+def load_prompt(ref: str, directory: Path | None = None, *, kind: str | tuple[str, ...] | None = None) -> Prompt:
+    """``briefing`` (latest version), ``briefing@v2``, or a path to a prompt file. ``kind``
+    (briefing, translation, or a tuple of both) refuses a prompt of another kind (``revise``, which
+    the tool uses itself, is neither)."""
     prompt = _load(ref, directory)
-    if briefing and any(step.output in ITEM_OUTPUTS for step in prompt.meta.steps):
-        raise UserError(f"{prompt.ref} is not a briefing prompt: the tool uses it to re-ask flagged items",
-                        hint="choose a briefing prompt (`summarizer prompts list`), e.g. briefing@v2")
+    kinds = (kind,) if isinstance(kind, str) else kind
+    if kinds is not None and prompt.kind not in kinds:
+        kind = kinds[0]
+        what = {"item": "the tool uses it to re-ask flagged items", "translation": "it translates reports "
+                "(`summarizer translate`)", "briefing": "it briefs reports (`summarizer brief`)"}[prompt.kind]
+        raise UserError(f"{prompt.ref} is not a {kind} prompt: {what}",
+                        hint=f"choose {_FOR_KIND[kind]} (`summarizer prompts list`)")
     return prompt
 
 

@@ -1,9 +1,13 @@
-"""Render a Brief as a readable Markdown briefing (and write outputs atomically)."""
+"""Render a Brief as a readable Markdown briefing, and a translation as English Markdown and a
+bilingual page."""
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from .checks import checks_for
-from .schema import Brief
+from .schema import Brief, SentencePair, TranslatedReport
 
 KIND_LABELS = {
     "executive_meeting": "Executive meeting",
@@ -135,3 +139,72 @@ def to_markdown(brief: Brief) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ translations
+_HEADING_NUMBER = re.compile(r"^([一二三四五六七八九十]+)、")
+
+
+def translation_paragraphs(tr: TranslatedReport) -> list[tuple[bool, list[SentencePair]]]:
+    """(is heading, sentences) per paragraph of the report, headings on their own."""
+    out: list[tuple[bool, list[SentencePair]]] = []
+    for s in tr.sentences:
+        if s.heading or not out or out[-1][0] or out[-1][1][-1].paragraph != s.paragraph:
+            out.append((s.heading, []))
+        out[-1][1].append(s)
+    return out
+
+
+def _english(s: SentencePair) -> str:
+    return s.en if s.en else f"[sentence {s.id} not translated]"
+
+
+def translation_markdown(tr: TranslatedReport) -> str:
+    """``NAME.en.md``: the English, paragraph by paragraph, section headings (一、二、…) as headings."""
+    title = next((s for s in tr.sentences if tr.source.title and s.zh == tr.source.title), None)
+    lines = [f"# {_english(title) if title else 'Translation'}", ""]
+    for heading, sentences in translation_paragraphs(tr):
+        if title is not None and sentences == [title]:
+            continue
+        text = " ".join(_english(s) for s in sentences)
+        lines += [f"## {text}" if heading else text, ""]
+    flagged = [c for c in tr.checks if c.severity in ("warning", "error")]
+    u = tr.usage
+    lines += [
+        "---",
+        f"Translated from `{tr.source.path}` (sha256 {tr.source.sha256[:12]}, {len(tr.sentences)} sentences) · "
+        f"prompt {tr.prompt.name}@v{tr.prompt.version} ({tr.prompt.sha256[:12]}) · model {tr.model.name} @ "
+        f"{tr.model.endpoint} · {u.calls} calls, {u.prompt_tokens}+{u.completion_tokens} tokens, {u.seconds:.1f}s · "
+        f"{len(flagged)} sentence check{'s' if len(flagged) != 1 else ''} to read (NAME.bilingual.html shows them)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+@cache
+def _environment():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("summarizer", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def bilingual_html(tr: TranslatedReport) -> str:
+    """``NAME.bilingual.html``: one self-contained page, Chinese and English side by side, sentence by
+    sentence; hovering (or focusing) a sentence lights its partner; checks are shown on their sentence."""
+    from .checks import KINDS
+
+    by_sentence: dict[int, list] = {}
+    general = []
+    for c in tr.checks:
+        match = re.fullmatch(r"sentences\[(\d+)\]\.en", c.target or "")
+        if match:
+            by_sentence.setdefault(int(match.group(1)), []).append(c)
+        else:
+            general.append(c)
+    index = {s.id: n for n, s in enumerate(tr.sentences)}
+    paragraphs = [(heading, [(s, by_sentence.get(index[s.id], [])) for s in sentences])
+                  for heading, sentences in translation_paragraphs(tr)]
+    return _environment().get_template("bilingual.html.j2").render(
+        tr=tr, paragraphs=paragraphs, general=general, marks=_SEVERITY_MARK, kinds=KINDS,
+        flagged=sum(c.severity in ("warning", "error") for c in tr.checks))

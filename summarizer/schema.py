@@ -146,3 +146,38 @@ class Brief(_Model):
         default_factory=dict, description="for each evidence sentence whose text in the input file differs (cleaning "
         "deleted a byline or injected pinyin from inside it): the file's text, with a longer deletion marked '[…]', "
         "so a text search in the file finds it")
+    evidence_en: dict[str, English] = Field(
+        default_factory=dict, description="with --translate: for each evidence sentence (as in `evidence` and "
+        "`evidence_zh`), its English from the report's translation (NAME.translation.json)")
+
+
+class SentencePair(_Model):
+    """One sentence of a translated report: the Chinese verbatim, where it is, and its English."""
+
+    id: int = Field(description="1-based sentence id, as the checks cite it")
+    zh: str = Field(description="the sentence, verbatim from the cleaned text")
+    start: int = Field(description="character offset of the sentence in the input file's decoded text")
+    end: int = Field(description="end offset (exclusive) in the input file's decoded text")
+    paragraph: int = Field(description="0-based paragraph of the cleaned text")
+    heading: bool = Field(description="a section heading such as '一、…'")
+    en: English | None = Field(description="the English; null when no usable translation came back (see checks)")
+
+
+class TranslatedReport(_Model):
+    """``NAME.translation.json``: a report translated sentence by sentence (``summarizer schema translation``)."""
+
+    schema_version: str = SCHEMA_VERSION
+    tool_version: str
+    source: Source
+    prompt: PromptRef
+    model: ModelRef
+    sentences: list[SentencePair]
+    usage: Usage
+    checks: list[Check] = Field(default_factory=list, description="count, Chinese left, numbers and renderings, "
+                                "per sentence (target sentences[i].en)")
+    options: dict = Field(default_factory=dict, description="options that shaped the output: grounding on/off, "
+                          "sha256 of user glossary files")
+
+    def english_of(self) -> dict[str, str]:
+        """Chinese sentence -> English, for the sentences that have one."""
+        return {s.zh: s.en for s in self.sentences if s.en}

@@ -66,7 +66,7 @@ def prepare(
     settings = load_settings(config, model=model, base_url=base_url, prompt=prompt, grounding=grounding,
                              glossaries=glossary or None)
     setup_logging(verbose, settings)
-    the_prompt = load_prompt(settings.prompt, briefing=True)
+    the_prompt = load_prompt(settings.prompt, kind=("briefing", "translation"))
     reports = gather_reports(targets, warn=err)
     if not reports:
         raise UserError("no reports to prepare", hint="give report files or folders containing .txt, .md or .html")

@@ -37,13 +37,13 @@ from typing import Any, Iterable, Literal
 import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..brief import failure, write_briefing
+from ..brief import failure, write_outputs
 from ..config import Settings, load_settings
 from ..errors import UserError
 from ..facts.glossary import Glossary
 from ..files import output_bases, resolve_path, write_atomic, write_atomic_bytes
 from ..llm.client import Mode
-from ..pipeline import Briefed, add_checks, off_loop
+from ..pipeline import Briefed, Translated, add_checks, off_loop
 from ..plan import History, PlanRow, plan_one, row_for
 from ..prices import PriceTable, load_prices
 from ..prompts import Prompt, load_prompt
@@ -147,7 +147,7 @@ def job_settings(job: Job, config: Path | None = None) -> Settings:
 
 
 def job_prompt(job: Job) -> Prompt:
-    prompt = load_prompt(job.prompt, briefing=True)
+    prompt = load_prompt(job.prompt, kind=None)
     if prompt.sha256 != job.prompt_sha256:
         raise UserError(f"prompt {job.prompt_ref} ({job.prompt}) changed since the job was prepared",
                         hint="its replies would not match; prepare a new job")
@@ -451,7 +451,7 @@ def collect(job_dir: Path, out_dir: Path, settings: Settings, *, results: list[P
                                 hint="collected replies are kept there; check use_cache and the file")
             mode = Mode(job.mode)
             pending: dict[int, list[Planned]] = {}
-            finished: dict[int, Briefed] = {}
+            finished: dict[int, Briefed | Translated] = {}
             for index, entry in enumerate(job.reports):
                 if entry.status != "pending":
                     continue
@@ -483,7 +483,7 @@ def collect(job_dir: Path, out_dir: Path, settings: Settings, *, results: list[P
         finally:
             await llm.aclose()
 
-    async def _write(finished: dict[int, Briefed]) -> None:
+    async def _write(finished: dict[int, Briefed | Translated]) -> None:
         """A finished report's briefing is the one its offline run just built from real replies only."""
         by_root: dict[str | None, list[int]] = {}
         for index in finished:
@@ -496,7 +496,7 @@ def collect(job_dir: Path, out_dir: Path, settings: Settings, *, results: list[P
                 try:
                     await off_loop(add_checks, finished[index], prompt, glossary)
                     writing = True
-                    outputs = await off_loop(write_briefing, finished[index].brief, bases[path])
+                    outputs = await off_loop(write_outputs, finished[index].output, bases[path])
                 except Exception as exc:  # one report's failure is its own
                     outcomes[index] = ReportOutcome(path=job.reports[index].path, status="failed",
                                                     reason=failure(path, exc, settings, writing=writing).reason)

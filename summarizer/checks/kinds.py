@@ -51,7 +51,8 @@ KINDS: dict[str, Kind] = {k.kind: k for k in [
          "the person the sentence names.",
          "Check who the source gives the task to and correct the owner."),
     Kind("term_rendering", "info", "checks",
-         "A glossary term in the evidence is worded differently from its standard rendering.",
+         "A glossary term in the evidence (in a translation: in the sentence) is worded differently from its "
+         "standard rendering.",
          "Prefer the standard rendering so briefings read consistently."),
     Kind("deadline_missing", "warning", "checks",
          "The evidence sentence sets a deadline or a recurrence (3月10日前, 每月) that the action lacks.",
@@ -76,6 +77,23 @@ KINDS: dict[str, Kind] = {k.kind: k for k in [
     Kind("evidence_not_in_source", "error", "checks",
          "Cited evidence is not text of the source report (evidence must be verbatim source sentences).",
          "The briefing was edited or made elsewhere: regenerate it, or cite real sentences."),
+    # ---- checks of a translation (NAME.translation.json), per sentence
+    Kind("sentence_untranslated", "error", "checks",
+         "A sentence of the report has no English in the translation.",
+         "Re-run the translation, or translate that sentence yourself."),
+    Kind("translation_incomplete", "warning", "checks",
+         "A sentence's English repeats the sentence before it, or is far shorter than its Chinese (under one "
+         "English word per five characters): it was probably merged with a neighbour or cut short.",
+         "Read the sentence against its English and complete it."),
+    Kind("translation_number", "warning", "checks",
+         "A number or date the Chinese sentence states is missing from its English, or the English states one "
+         "the sentence does not (normalised: 第八十七次 = 87th, 3月10日 = March 10; 一 to 十 written as words are "
+         "not required).",
+         "Correct the figure in the English."),
+    Kind("translation_name", "warning", "checks",
+         "A person or place the tool renders (surname first, standard place names) is not written that way in "
+         "the sentence's English: misspelt, romanized differently, or left out.",
+         "Use the tool's rendering (or add the right one to a glossary)."),
     # ---- raised while generating (kept as recorded)
     Kind("bad_citation", "warning", "pipeline",
          "The model cited sentence ids outside the part of the report it was given; the tool fell back to "
@@ -87,7 +105,8 @@ KINDS: dict[str, Kind] = {k.kind: k for k in [
          "The first text is in the check's detail.",
          "Nothing, if no other check remains on the item; otherwise see that check."),
     Kind("item_missing", "warning", "pipeline",
-         "A summary point or action was left out: the model gave no usable reply even after a re-ask.",
+         "A summary point, an action or a sentence's translation was left out: the model gave no usable reply even "
+         "after a re-ask (a translation window is first halved and redone).",
          "Re-run the report, or read that part of the source yourself."),
     Kind("prompt_injection", "warning", "pipeline",
          "A report sentence reads like an instruction to the model (it was still summarised as data only), or a "

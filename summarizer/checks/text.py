@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ..facts.model import Facts
 from ..facts.structure import lead_ins
@@ -150,6 +150,11 @@ def _known_names(facts: Facts) -> set[str]:
 
 
 def check_names(brief: Brief, doc: Document, facts: Facts) -> list[Check]:
+    return name_checks(model_written(brief), doc, facts)
+
+
+def name_checks(items: Iterable[tuple[str, str]], doc: Document, facts: Facts) -> list[Check]:
+    """``unsupported_name`` for the romanized person names of (JSON path, English) items."""
     known = _known_names(facts)
     source_text = doc.text.lower()
     # a known person written given name first (Guoming Zhao for Zhao Guoming)
@@ -160,7 +165,7 @@ def check_names(brief: Brief, doc: Document, facts: Facts) -> list[Check]:
             reversed_names[person.name_en] = re.compile(rf"\b{re.escape(parts[1])}\s+{re.escape(parts[0])}\b",
                                                         re.IGNORECASE)
     out = []
-    for path, text in model_written(brief):
+    for path, text in items:
         for right, pattern in reversed_names.items():
             for m in pattern.finditer(text):
                 out.append(check("unsupported_name", path,
@@ -198,10 +203,15 @@ def place_names(text: str) -> Iterator[tuple[str, str]]:
 def check_places(brief: Brief, doc: Document, facts: Facts) -> list[Check]:
     """A romanized place (X County, X District ...) must be one the source names: the tool renders
     every place it finds, so any other is the model's (small models copy the prompt's example)."""
+    return place_checks(model_written(brief), doc, facts)
+
+
+def place_checks(items: Iterable[tuple[str, str]], doc: Document, facts: Facts) -> list[Check]:
+    """``unsupported_place`` for the romanized places of (JSON path, English) items."""
     known = " | ".join([r.en.lower() for r in facts.renderings()] + [(facts.body_en or "").lower()])
     source_text = doc.text.lower()
     out = []
-    for path, text in model_written(brief):
+    for path, text in items:
         for name, phrase in place_names(text):
             if name.lower() in known or (not doc.is_chinese and name.lower() in source_text):
                 continue
@@ -293,8 +303,12 @@ def _content_words(text: str) -> set[str]:
 
 
 def _longest_terms(zh: str, facts: Facts) -> list:
-    """Glossary terms of ``zh`` as the tool annotates it: longest match, no overlaps (乡镇 inside
-    各乡镇(街道) is not a term of its own)."""
+    return longest_renderings(zh, facts, ("term",))
+
+
+def longest_renderings(zh: str, facts: Facts, kinds: tuple[str, ...] | None = None) -> list:
+    """Renderings of ``zh`` as the tool annotates it (of ``kinds``, all when None): longest match, no
+    overlaps (乡镇 inside 各乡镇(街道) is not a term of its own)."""
     renderings = facts.renderings()  # longest Chinese first
     taken = [False] * len(zh)
     found = []
@@ -304,7 +318,7 @@ def _longest_terms(zh: str, facts: Facts) -> list:
             end = start + len(r.zh)
             if not any(taken[start:end]):
                 taken[start:end] = [True] * (end - start)
-                if r.kind == "term":
+                if kinds is None or r.kind in kinds:
                     found.append(r)
             start = zh.find(r.zh, end)
     return list(dict.fromkeys(found))

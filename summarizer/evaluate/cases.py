@@ -21,10 +21,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import UserError
 from ..ingest import SUFFIXES, read_report
-from .dataset import Reference
+from .dataset import ReferenceTranslation, Reference
 
 MANIFEST = "dataset.toml"
 REFERENCE = "reference.json"
+TRANSLATION = "translation.json"  # optional: a reference translation, sentence by sentence
 _DATE = re.compile(r"^(\d{4}-)?\d{2}-\d{2}$")
 
 
@@ -43,6 +44,7 @@ class Case:
     report: Path | None
     reference: Reference | None = None
     error: str | None = None  # why the reference could not be loaded
+    translation: ReferenceTranslation | None = None  # translation.json, when the case has one
 
 
 @dataclass
@@ -135,6 +137,14 @@ def load_dataset(path: Path) -> Dataset:
                 case.error = f"{REFERENCE} does not fit the schema: {_schema_error(exc)}"
             except (UnicodeDecodeError, ValueError) as exc:
                 case.error = f"{REFERENCE} is not valid JSON: {exc}"
+        translation_path = case_dir / TRANSLATION
+        if translation_path.exists():
+            try:
+                case.translation = ReferenceTranslation.model_validate_json(translation_path.read_text(encoding="utf-8"))
+            except ValidationError as exc:
+                case.error = f"{TRANSLATION} does not fit the schema: {_schema_error(exc)}"
+            except (UnicodeDecodeError, ValueError) as exc:
+                case.error = f"{TRANSLATION} is not valid JSON: {exc}"
         cases.append(case)
     return Dataset(path=path, info=info, cases=cases, sha256=dataset_hash(path))
 
@@ -158,11 +168,13 @@ def validate(path: Path) -> Validation:
         if case.report is None or case.reference is None:
             continue
         try:
-            text = read_report(case.report).text
+            doc = read_report(case.report)
         except UserError as exc:
             add("error", case.id, f"report cannot be read: {exc.problem}")
             continue
-        _validate_reference(case.id, case.reference, text, add)
+        _validate_reference(case.id, case.reference, doc.text, add)
+        if case.translation is not None:
+            _validate_translation(case.id, case.translation, doc, add)
     return result
 
 
@@ -200,3 +212,21 @@ def _validate_reference(case: str, ref: Reference, text: str, add) -> None:
     if not 80 <= words <= 250:
         add("warning", case, f"reference summary has {words} words (the format asks for 80-250)")
 
+
+
+def _validate_translation(case: str, ref: ReferenceTranslation, doc, add) -> None:
+    """Every reference sentence is one of the report's sentences, each sentence is translated once,
+    and no English carries Chinese."""
+    from ..schema import HAN
+
+    sentences = [s.text for s in doc.sentences]
+    given = [s.zh for s in ref.sentences]
+    unknown = [zh for zh in given if zh not in set(sentences)]
+    for zh in unknown[:3]:
+        add("error", case, f"{TRANSLATION}: '{zh[:40]}' is not a sentence of the report (as the tool splits it)")
+    missing = len([zh for zh in dict.fromkeys(sentences) if zh not in set(given)])
+    if missing:
+        add("warning", case, f"{TRANSLATION}: {missing} sentence(s) of the report have no reference English")
+    for s in ref.sentences:
+        if HAN.search(s.en):
+            add("error", case, f"{TRANSLATION}: Chinese characters in the English of '{s.zh[:30]}'")

@@ -116,6 +116,8 @@ def run(
                                             "renderings of names and terms.")] = True,
     revise: Annotated[Optional[bool], typer.Option("--revise/--no-revise", help="Re-ask once a point or task "
                       "with a number, date or name the source lacks. [default: no-revise]")] = None,
+    translate: Annotated[bool, typer.Option("--translate", help="Briefings also get the English of their "
+                         "evidence (as `brief --translate`), shown in `eval report`.")] = False,
     semantic: Annotated[bool, typer.Option("--semantic/--no-semantic", help="Embedding metrics (loads the "
                                            "offline USE model, a few seconds).")] = True,
     judge: Annotated[bool, typer.Option("--judge", help="Also ask an LLM judge (rubric scores, and pairwise "
@@ -139,7 +141,7 @@ def run(
     if run_id is not None and (not run_id.strip() or "/" in run_id or run_id.startswith(".")):
         raise UserError(f"bad --run-id {run_id!r}", hint="a plain folder name")
     opts = RunOptions(dataset=dataset, prompts=prompt, models=model or [], repeat=repeat, base_url=base_url,
-                      config=config, use_cache=not no_cache, grounding=grounding, revise=revise, concurrency=concurrency,
+                      config=config, use_cache=not no_cache, grounding=grounding, revise=revise, translate=translate, concurrency=concurrency,
                       semantic=semantic, judge=judge, judge_model=judge_model, seed=seed, runs_dir=runs_dir,
                       run_id=run_id, cases=case)
     err = _err()

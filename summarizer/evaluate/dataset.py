@@ -88,3 +88,17 @@ class Reference(_Model):
     negatives: list[Negative] = Field(default_factory=list, description="claims known to be wrong for this report")
     review: Review
     notes: str | None = None
+
+
+class RefSentence(_Model):
+    zh: str = Field(description="one sentence of the report, verbatim as the tool splits the cleaned text")
+    en: str = Field(description="its reference English")
+
+
+class ReferenceTranslation(_Model):
+    """``translation.json`` beside ``reference.json``: the report translated sentence by sentence, for
+    scoring translation prompts (chrF++, BLEU). Sentences are matched to a translation by their Chinese."""
+
+    sentences: list[RefSentence]
+    review: Review
+    notes: str | None = None

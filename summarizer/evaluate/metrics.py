@@ -128,7 +128,8 @@ def metric_order(names) -> list[str]:
 # the metrics a terminal summary shows first
 HEADLINE = ["ok", "rougeL", "chrf", "semantic_similarity", "keyfact_recall", "keyfact_recall_semantic",
             "action_f1", "action_deadline_accuracy", "faithfulness_flags", "metadata_accuracy", "length_words",
-            "calls", "seconds"]
+            "tr_chrf", "tr_bleu", "tr_coverage", "tr_term_accuracy", "tr_untranslated", "tr_number_fidelity",
+            "tr_flagged", "calls", "seconds"]
 
 
 # ------------------------------------------------------------------ text helpers
@@ -499,3 +500,6 @@ def score(brief: Brief, reference: Reference, embedder: Embedder | None = None) 
 def failed_scores() -> dict[str, float | None]:
     """A failed item: only ``ok`` (0) is known."""
     return {"ok": 0.0}
+
+
+from . import translation as _translation  # noqa: E402,F401 - registers the translation metrics (tr_*)

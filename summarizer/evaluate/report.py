@@ -203,6 +203,8 @@ def marked_source(text: str, quotes: list[str]) -> Markup:
 def summary_of(brief: dict | None) -> str:
     if not brief:
         return ""
+    if "sentences" in brief and "summary" not in brief:  # a translation item: its English
+        return "\n".join(s.get("en") or "" for s in brief["sentences"])
     return "\n".join(item["text"] for item in brief.get("summary", []))
 
 

@@ -63,6 +63,7 @@ class RunOptions:
     use_cache: bool = True
     grounding: bool = True
     revise: bool | None = None  # None: as configured
+    translate: bool = False  # briefings also get the English of their evidence (brief --translate)
     concurrency: int | None = None
     semantic: bool = True
     judge: bool = False
@@ -81,7 +82,8 @@ def new_run_id(prompts: list[Prompt]) -> str:
 
 def _settings(opts: RunOptions, model: str | None) -> Settings:
     return load_settings(opts.config, model=model, base_url=opts.base_url, use_cache=opts.use_cache,
-                         grounding=opts.grounding, revise=opts.revise, concurrency=opts.concurrency)
+                         grounding=opts.grounding, revise=opts.revise, concurrency=opts.concurrency,
+                         translate=opts.translate or None)
 
 
 @dataclass
@@ -114,7 +116,10 @@ def plan(opts: RunOptions) -> Plan:
             raise UserError(f"no case {', '.join(unknown)} in the dataset",
                             hint="cases: " + ", ".join(c.id for c in cases))
         cases = [c for c in cases if c.id in opts.cases]
-    prompts = [load_prompt(p, briefing=True) for p in opts.prompts]
+    prompts = [load_prompt(p, kind=("briefing", "translation")) for p in opts.prompts]
+    if len({p.kind for p in prompts}) > 1:
+        raise UserError("briefing and translation prompts are scored differently: give one kind per run",
+                        hint="run the translation prompts in a run of their own")
     if len({(p.ref, p.sha256) for p in prompts}) < len(prompts):
         raise UserError("the same prompt is given twice", hint="give each --prompt once")
     settings = [_settings(opts, m) for m in (list(dict.fromkeys(opts.models)) or [None])]
@@ -206,7 +211,9 @@ async def _run_model(opts: RunOptions, p: Plan, settings: Settings, variants: li
                                           llm=llm, model=model, glossary=glossary, epoch=repeat)
             item = Item(variant=variant.id, prompt=variant.prompt, model=variant.model, case=case.id,
                         repeat=repeat, status="failed", usage=outcome.usage.model_dump())
-            if outcome.status != "ok" or outcome.brief is None:
+            if prompt.kind == "translation":
+                await _score_translation(item, outcome, case, glossary)
+            elif outcome.status != "ok" or outcome.brief is None:
                 item.reason = scrub_urls(outcome.reason or outcome.status)
                 item.scores = failed_scores()
             else:
@@ -234,6 +241,31 @@ async def _run_model(opts: RunOptions, p: Plan, settings: Settings, variants: li
         await asyncio.gather(*jobs)
         if judge_llm is not None and len(variants) > 1:
             await _judge_pairs(judge_llm, opts, p, variants, briefs, sources, writer, gate)
+
+
+async def _score_translation(item: Item, outcome, case: Case, glossary: Glossary) -> None:
+    """A translation item: the translation stored, scored against the case's reference translation."""
+    from ..facts import establish_facts
+    from .translation import score_translation
+
+    if outcome.status != "ok" or outcome.translation is None:
+        item.reason = scrub_urls(outcome.reason or outcome.status)
+        item.scores = failed_scores()
+        return
+    item.brief = outcome.translation.model_dump(mode="json")
+    item.brief["model"]["endpoint"] = safe_endpoint(outcome.translation.model.endpoint)
+
+    def scored():
+        doc = read_report(case.report)
+        return score_translation(outcome.translation, doc, establish_facts(doc, glossary), case.translation)
+
+    try:
+        item.scores, item.details = await asyncio.to_thread(scored)
+        item.status = "ok"
+    except Exception as exc:  # a scoring bug must not sink the run
+        log.debug("scoring failed", exc_info=True)
+        item.reason = f"scoring failed: {type(exc).__name__}: {exc}"
+        item.scores = failed_scores()
 
 
 def _source_text(case: Case, sources: dict[str, str]) -> str:

@@ -260,22 +260,62 @@ def _assignment_block(run: Run, items: list[Assignment], shown: dict[int, str] |
 
 
 # ------------------------------------------------------------------ one function per scope
+CONTEXT_BEFORE, CONTEXT_AFTER = 2, 1  # neighbouring sentences shown with a translation window
+_LEADING_ID = re.compile(r"^\s*\[\d+\]\s*")  # "[6] The meeting ...": the line's id, copied
+
+
+def _window_starts(doc: Document) -> Callable[[int], bool]:
+    """Where a translation window may begin: a new paragraph or a section heading."""
+    def starts(sid: int) -> bool:
+        sentence = doc.sentence(sid)
+        before = doc.sentence(sid - 1)
+        return sentence.heading or before is None or before.paragraph != sentence.paragraph
+    return starts
+
+
 async def _sentences(run: Run, step: StepSpec, factory) -> None:
-    """Translate the report, chunk by chunk, one item per sentence."""
+    """Translate the report in windows of whole paragraphs (``chunk_tokens`` each; a paragraph over
+    the budget is cut between sentences), one English string per sentence id (the schema fixes the
+    ids). Windows go in order, each shown with its neighbours as context: the English of the last
+    sentences translated before it (``before_en``), and the Chinese just before and after it
+    (``before``, ``after``); the prompt says which it shows. A window whose reply stays unusable is
+    halved and redone; a single sentence that still fails is left without English, with a check."""
     line = run.source_line
     ids = [s.id for s in run.doc.sentences]
-    chunks, cost = run.chunks(step, ids, line, lambda i: run.doc.sentence(i).heading)
+    chunks, cost = run.chunks(step, ids, line, _window_starts(run.doc))
+    last = len(run.doc.sentences)
+
+    def chinese(first: int, stop: int) -> str:
+        return "\n".join(neutralise(run.doc.sentence(i).simplified) for i in range(max(1, first), min(last, stop) + 1))
 
     def make(chunk: Chunk) -> Call:
+        first, end = chunk.ids[0], chunk.ids[-1]
+        english = " ".join(run.english[i] for i in range(max(1, first - CONTEXT_BEFORE), first) if i in run.english)
         user = run.render(step, sentences="\n".join(run.lines(step, chunk.ids).values()), count=len(chunk.ids),
-                          first=chunk.ids[0], last=chunk.ids[-1], renderings=run.renderings(chunk.ids))
-        return run.call(step, user, factory(len(chunk.ids)), f"{chunk.ids[0]}-{chunk.ids[-1]}")
+                          first=first, last=end, renderings=run.renderings(chunk.ids),
+                          before=chinese(first - CONTEXT_BEFORE, first - 1), after=chinese(end + 1, end + CONTEXT_AFTER),
+                          before_en=neutralise(english))
+        return run.call(step, user, factory(chunk.ids), f"{first}-{end}")
 
-    for chunk, result in await run.map(chunks, make, cost):
-        items = result.value.sentences
-        by_id = {item.id: item.en for item in items if item.id in chunk.ids}
-        for position, sid in enumerate(chunk.ids):  # count is enforced; garbled ids fall back to position
-            run.english[sid] = by_id.get(sid) or items[position].en
+    async def one(chunk: Chunk) -> None:
+        try:
+            english = (await run.send(make(chunk))).value.english()
+        except ModelError as exc:
+            if exc.kind not in ("schema_violation", "truncated", "refusal"):
+                raise
+            halves = split_in_half(chunk, cost)
+            if len(halves) > 1:
+                for half in halves:
+                    await one(half)
+                return
+            run.checks.append(Check(kind="item_missing", severity="warning", target=f"sentences[{chunk.ids[0] - 1}].en",
+                                    message=f"no usable translation of sentence {chunk.ids[0]}: {exc}"[:300]))
+            return
+        for sid in chunk.ids:  # the schema has exactly the window's ids
+            run.english[sid] = _LEADING_ID.sub("", english[sid])
+
+    for chunk in chunks:  # in order: a window's context is the English of the one before
+        await one(chunk)
 
 
 async def _report(run: Run, step: StepSpec, factory) -> None:

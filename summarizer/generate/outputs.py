@@ -10,7 +10,7 @@ fills in the verbatim evidence.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Sequence
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, conlist, create_model
 
@@ -41,22 +41,20 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TranslatedSentence(_Out):
-    id: SentenceId
-    en: English
-
-
 class Translation(_Out):
-    sentences: list[TranslatedSentence]
+    """A window of translated sentences: one key per sentence id, in order ({"6": "...", "7": "..."}).
+    The keys are fixed by the schema, so a grammar-constrained model writes each sentence's English
+    under its own id and cannot skip, merge or renumber (the JSON also carries fewer tokens than a
+    list of {id, en} items)."""
+
+    def english(self) -> dict[int, str]:
+        return {int(key): value for key, value in self.model_dump(by_alias=True).items()}
 
 
-def translation_for(count: int) -> type[Translation]:
-    """A Translation schema that demands exactly ``count`` items (one per sentence sent)."""
-    return create_model(
-        "Translation",
-        __base__=Translation,
-        sentences=(conlist(TranslatedSentence, min_length=count, max_length=count), ...),
-    )
+def translation_for(ids: Sequence[int]) -> type[Translation]:
+    """The schema of one window: exactly the sentence ids ``ids``, each an English string."""
+    fields = {f"s{i}": (English, Field(alias=str(i))) for i in ids}
+    return create_model("Translation", __base__=Translation, **fields)
 
 
 def _exactly(item: type, count: int):

@@ -70,6 +70,8 @@ def instance(schema: dict, root: dict | None = None, ids: Sequence[int] = (1,), 
         text = "All departments"
     elif name == "en":
         text = f"English of sentence S{ids[n % len(ids)]}."
+    elif name.isdigit():  # a translation window: one key per sentence id
+        text = f"English of sentence S{name}."
     else:
         text = f"English {name} item{n + 1} about sentence S{ids[n % len(ids)]}."
     return f"{text} {marker}".strip() if marker else text
