@@ -127,7 +127,8 @@ def to_markdown(brief: Brief) -> str:
 
     lines += ["## Sources", ""]
     for n, text in enumerate(evidence, 1):
-        lines.append(f"[^{n}]: {brief.evidence_in_file.get(text, text)}")
+        english = brief.evidence_en.get(text)
+        lines.append(f"[^{n}]: {brief.evidence_in_file.get(text, text)}" + (f" — *{english}*" if english else ""))
     lines.append("")
     u = brief.usage
     lines += [

@@ -169,7 +169,7 @@ def test_translation_first_prompt_runs_step_by_step(fake, tmp_path):
     assert run("submit", "--job", job).exit_code == 0
     final = run("collect", "--job", job, "--out", out)
     assert final.exit_code == 0, final.output
-    assert (out / f"{report.stem}.brief.json").exists() and load_job(job).done
+    assert (out / f"{report.stem}.brief.json").exists() and load_job(job).done, final.output
 
 
 def test_a_long_report_gets_its_reduce_step_in_a_second_round(fake, tmp_path):
@@ -379,3 +379,23 @@ def test_reply_checks():
 def test_batch_commands_on_the_main_command_line():
     run = cli("batch", "prepare", "--help", env={"COLUMNS": "200"})
     assert run.returncode == 0 and "--job" in run.stdout
+
+
+def test_a_translation_prompt_goes_through_the_batch_api_like_a_briefing(fake, tmp_path):
+    job, out, online = tmp_path / "job", tmp_path / "out", tmp_path / "online"
+    report = seed("001")
+    prepared = run("prepare", report, "--job", job, "--base-url", fake.base_url, "--model", "gpt-4o-mini",
+                   "--prompt", "translation@v1")
+    assert prepared.exit_code == 0, prepared.output
+    lines = requests_in(job)
+    assert lines and {line["custom_id"].split("-")[1] for line in lines} == {"translate"}  # every window, round 1
+    assert run("submit", "--job", job).exit_code == 0
+    collected = run("collect", "--job", job, "--out", out)
+    assert collected.exit_code == 0 and load_job(job).done, collected.output
+    stem = report.stem
+    assert all((out / f"{stem}{suffix}").exists() for suffix in (".en.md", ".bilingual.html", ".translation.json"))
+    # online, every reply comes from the cache the batch filled, and the translation is the same
+    done = cli("translate", report, "--out", online, "--model", "gpt-4o-mini", env={"OPENAI_BASE_URL": fake.base_url})
+    assert done.returncode == 0, done.stderr
+    assert fake.chat_requests == []
+    assert comparable(out / f"{stem}.translation.json") == comparable(online / f"{stem}.translation.json")

@@ -110,3 +110,33 @@ def test_best_first_grammar_sampling_writes_the_same_tokens_with_fewer_grammar_p
     tokens = len(llm.tokenize(best_first.encode(), add_bos=False))
     assert seen and seen[0].full_passes < tokens / 4  # the whole vocabulary only where the best token is refused
     assert best_first.lstrip().startswith('{') and '"text"' in best_first  # the grammar held (cut at max_tokens)
+
+
+def test_translate_seed_001_on_the_embedded_model(artifacts):
+    """The whole report in English on the real model: every sentence, no Chinese, ids kept by the
+    grammar, the pages written; the checks are counted, not required to be empty."""
+    from summarizer.schema import TranslatedReport
+
+    settings = load_settings(None)
+    prompt = load_prompt(settings.translation_prompt, kind="translation")
+    path = seed("001")
+    out_dir = artifacts / "e2e"
+
+    async def go():
+        async with connect(settings) as llm:
+            return await brief_one(path, root=None, out_dir=out_dir, settings=settings, prompt=prompt, llm=llm,
+                                   model=model_ref(settings), glossary=Glossary.load(), force=True)
+
+    outcome = asyncio.run(go())
+    assert outcome.status == "ok", outcome.reason
+    tr = outcome.translation
+    doc = read_report(path)
+    assert [s.zh for s in tr.sentences] == [s.text for s in doc.sentences]
+    assert all(s.en and not HAN.search(s.en) for s in tr.sentences)
+    assert tr.usage.calls < len(tr.sentences)  # windows, not sentence by sentence
+    # the meeting's number and date, and the chair's name, come through in the first sentences
+    opening = " ".join(s.en for s in tr.sentences[:2])
+    assert "26" in opening and "Liu Rui" in opening
+    saved = TranslatedReport.model_validate_json((out_dir / f"{path.stem}.translation.json").read_text())
+    assert saved.sentences == tr.sentences
+    assert (out_dir / f"{path.stem}.bilingual.html").exists() and (out_dir / f"{path.stem}.en.md").exists()

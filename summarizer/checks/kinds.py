@@ -87,8 +87,8 @@ KINDS: dict[str, Kind] = {k.kind: k for k in [
          "Read the sentence against its English and complete it."),
     Kind("translation_number", "warning", "checks",
          "A number or date the Chinese sentence states is missing from its English, or the English states one "
-         "the sentence does not (normalised: 第八十七次 = 87th, 3月10日 = March 10; 一 to 十 written as words are "
-         "not required).",
+         "the sentence does not (normalised: 第八十七次 = 87th, 3月10日 = March 10; 一 to 十 need not be kept; "
+         "English number words up to ten, hundred and thousand count: 5年 = five years).",
          "Correct the figure in the English."),
     Kind("translation_name", "warning", "checks",
          "A person or place the tool renders (surname first, standard place names) is not written that way in "

@@ -11,7 +11,8 @@
 - invented names and places, as in briefings (``unsupported_name``, ``unsupported_place``).
 
 Small Chinese numerals (一 to 十: 一是, 两个, 三保障) are not required in the English, which often
-words them ("first", "two"); digits and larger numbers are.
+words them ("first", "two"); digits and larger numbers are. A number the English words (one to ten,
+hundred, thousand, "the centenary") counts as stated: 5年 may be "five years".
 """
 
 from __future__ import annotations
@@ -30,6 +31,22 @@ _LEVEL = re.compile(r"\s+(autonomous county|autonomous prefecture|county|distric
                     r"township|village|subdistrict|banner|league)$")
 SHORT_WORDS_PER_HAN = 0.2  # below this many English words per Chinese character, a translation is cut short
 SHORT_MIN_HAN = 20
+
+
+_NUMBER_WORDS = {w: float(n) for n, words in enumerate(
+    [(), ("one", "first", "single", "once"), ("two", "second", "twice", "both", "double"), ("three", "third"),
+     ("four", "fourth"), ("five", "fifth"), ("six", "sixth"), ("seven", "seventh"), ("eight", "eighth"),
+     ("nine", "ninth"), ("ten", "tenth")]) for w in words}
+_NUMBER_WORDS.update({"hundred": 100.0, "hundreds": 100.0, "thousand": 1000.0, "thousands": 1000.0,
+                      "centenary": 100.0, "centennial": 100.0})
+_WORD = re.compile(r"[a-z]+")
+
+
+def english_values(en: str) -> set:
+    """The numbers an English sentence states: digits (``en_numbers``) and number words up to ten, and
+    hundred/thousand ("five-year" for 5年, "the centenary" for 100周年)."""
+    values = {v for m in en_numbers(en) for v in m.values}
+    return values | {_NUMBER_WORDS[w] for w in _WORD.findall(en.lower()) if w in _NUMBER_WORDS}
 
 
 def _han(text: str) -> int:
@@ -83,7 +100,7 @@ def check_translation(tr: TranslatedReport, doc: Document, facts: Facts) -> list
             out.append(check("han_in_english", path, f"sentence {pair.id}: Chinese characters left in the English: "
                              f"{''.join(HAN.findall(en))[:20]}"))
         required, allowed, dates = sentence_numbers(zh)
-        en_values = {v for m in en_numbers(en) for v in m.values}
+        en_values = english_values(en)
         en_date_values = {v for m in en_dates(en) for v in m.values}
         missing = [m.text for m in required if not (m.values & en_values)]
         missing += [f"{month}月{day}日" for month, day in sorted(dates - en_date_values)]

@@ -45,7 +45,9 @@ class Translation(_Out):
     """A window of translated sentences: one key per sentence id, in order ({"6": "...", "7": "..."}).
     The keys are fixed by the schema, so a grammar-constrained model writes each sentence's English
     under its own id and cannot skip, merge or renumber (the JSON also carries fewer tokens than a
-    list of {id, en} items)."""
+    list of {id, en} items). Stored replies may carry the field names (s6) instead: both load."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     def english(self) -> dict[int, str]:
         return {int(key): value for key, value in self.model_dump(by_alias=True).items()}

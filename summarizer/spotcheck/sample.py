@@ -92,6 +92,7 @@ def population(loaded: Sequence[Loaded]) -> list[tuple[Item, Loaded]]:
             flagged = any(f.severity in FLAGGING for f in flags)
             out.append((Item(id=item_id(b, target), kind=kind, target=target, claim=claim, owner=owner,
                              owner_zh=owner_zh, deadline=deadline, evidence_zh=evidence,
+                             evidence_en=[b.evidence_en.get(e) for e in evidence] if b.evidence_en else [],
                              support=support.get(target), flags=flags,
                              stratum=f"{entry.path}|{'flagged' if flagged else 'unflagged'}", weight=1.0,
                              **common), entry))

@@ -64,6 +64,8 @@ class Item(_Model):
     owner_zh: str | None = None
     deadline: str | None = None
     evidence_zh: list[str] = Field(default_factory=list, description="verbatim source sentences")
+    evidence_en: list[str | None] = Field(default_factory=list, description="their English, from the report's "
+                                          "translation (brief --translate); null where there is none")
     support: float | None = Field(default=None, description="similarity of the claim to its evidence")
     flags: list[Flag] = Field(default_factory=list, description="the automatic checks shown to the reviewer")
     stratum: str = Field(description="BRIEF|flagged or BRIEF|unflagged")
