@@ -238,3 +238,11 @@ def test_bilingual_page_in_headless_chromium_lights_partners_offline(browser, tm
     page.screenshot(path=str(artifacts / "bilingual.png"), full_page=False)
     assert errors == [] and all(url.startswith("file://") for url in requests)
     page.close()
+
+
+def test_a_folder_of_outputs_is_not_read_back_as_reports(tmp_path):
+    from summarizer.ingest import find_reports
+
+    for name in ("a.txt", "a.brief.md", "a.en.md", "a.bilingual.html", "b.md", "b.html"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert [p.name for p in find_reports(tmp_path)] == ["a.txt", "b.html", "b.md"]

@@ -206,10 +206,15 @@ def read_report(path: Path) -> Document:
     return parse_text(text, path=path, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
 
 
+# the tool's own outputs, never read back as reports from a folder
+OUTPUT_SUFFIXES = (".brief.md", ".en.md", ".bilingual.html", ".digest.md", ".digest.html")
+
+
 def find_reports(target: Path, on_error=None) -> list[Path]:
     """A file, or the report files under a folder (recursive), sorted.
 
-    Anything under the folder with a report suffix that is not a folder is listed, also
+    Anything under the folder with a report suffix that is not a folder (nor one of the tool's own
+    outputs: briefings, translations, digests) is listed, also
     broken links, link loops and pipes, so that it is reported as an error rather than
     silently skipped. Linked folders are not entered (a link to a parent would loop
     forever); a sub-folder that cannot be listed is passed to ``on_error(path, reason)``.
@@ -229,7 +234,7 @@ def find_reports(target: Path, on_error=None) -> list[Path]:
             base = Path(folder)
             for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
                 path = base / name
-                if path.suffix.lower() in SUFFIXES and not name.endswith(".brief.md") and not _is_folder(path):
+                if path.suffix.lower() in SUFFIXES and not name.endswith(OUTPUT_SUFFIXES) and not _is_folder(path):
                     found.append(path)
         return sorted(found)
     if not target.exists() and not target.is_symlink():
