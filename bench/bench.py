@@ -27,6 +27,10 @@
    the prompt's fixed instructions) / the server's prompt speed + (the briefing's English in tokens)
    / its generation speed, both measured in the same run with a plain completion. Targets: wall /
    floor ≤ 1.3, median ≤ 60 s per seed, completion tokens that are not English ≤ 25%.
+7. digest scale: 1,000 briefings (made from the seeds' fake-server briefings: each its own place, date and
+   number, items drawn from the reference translations' sentences) read and digested with every step
+   but the model's (replies are stand-ins, answered at once); time and peak traced memory at 125, 250,
+   500 and 1,000 briefings, and time / (n log n) against the 125 run. Target: that ratio does not grow.
 0. start-up: wall time of ``summarizer --version`` and ``summarizer --help`` (the installed
    console script), median of 15 runs each, with a bare interpreter start for scale. Target < 0.5 s.
 """
@@ -538,6 +542,90 @@ def bench_memory(tmp: Path, megabytes: float, growth: float = 4.0) -> list[Row]:
 
 
 # ------------------------------------------------------------------ report
+def synthetic_briefings(tmp: Path, count: int) -> list[Path]:
+    """``count`` briefing files: the seeds' fake-server briefings as templates, each copy with its own
+    place, date, number and items (English and Chinese sentences from the reference translations)."""
+    import datetime as dt
+    import random
+
+    from summarizer.schema import Action, Brief, Deadline, SummaryItem
+
+    seeds = tmp / "digest-seeds"
+    if not seeds.exists():
+        with fake_server() as fake:
+            env = base_env(tmp, "digest-cache") | {"OPENAI_BASE_URL": fake.base_url}
+            check(run(summarizer("brief", *SEEDS, "--out", seeds, "--model", "m"), env, tmp), "brief the seeds")
+    templates = [Brief.model_validate_json(p.read_text()) for p in sorted(seeds.glob("*.brief.json"))]
+    pool = []
+    for f in sorted((ROOT / "evals" / "datasets").glob("*/*/translation.json")):
+        pool += [(x["zh"], x["en"]) for x in json.loads(f.read_text())["sentences"] if len(x["zh"]) > 12]
+    places = [line.split("\t")[0] for line in (ROOT / "summarizer" / "facts" / "data" / "hierarchy.tsv").read_text(
+        encoding="utf-8").splitlines() if line.endswith("省") and line.split("\t")[0].endswith("县")]
+    from summarizer.facts.romanize import romanize_place
+
+    rng = random.Random(7)
+    folder = tmp / f"digest-{count}"
+    folder.mkdir(exist_ok=True)
+    out = []
+    for n in range(count):
+        brief = templates[n % len(templates)].model_copy(deep=True)
+        place = romanize_place(places[n % len(places)])
+        brief.meeting.body_en = f"{place} People's Government"
+        brief.meeting.number, brief.meeting.date = n + 1, (dt.date(2021, 1, 1) + dt.timedelta(days=n % 365)).isoformat()
+        brief.source.path, brief.source.sha256 = f"missing/{n}.txt", f"{n:064x}"
+        picks = rng.sample(pool, 8)
+        brief.summary = [SummaryItem(text=en, evidence=[zh]) for zh, en in picks[:5]]
+        brief.actions = [Action(owner_en="All departments", task_en=en, evidence_zh=zh,
+                                deadline=Deadline(text_en="by the date set", date=(dt.date(2021, 1, 1) + dt.timedelta(
+                                    days=rng.randrange(400))).isoformat())) for zh, en in picks[5:]]
+        path = folder / f"b{n:04d}.brief.json"
+        path.write_text(brief.model_dump_json())
+        out.append(path)
+    return out
+
+
+def bench_digest_scale(tmp: Path, sizes=(125, 250, 500, 1000)) -> list[Row]:
+    import asyncio
+    import math
+    import tracemalloc
+
+    from summarizer.digest import Options, build_digest
+    from summarizer.digest.meetings import read_briefings
+    from summarizer.embed import default_embedder
+    from summarizer.facts.glossary import Glossary
+    from summarizer.prompts import load_prompt
+    from summarizer.runners.synthetic import reply_for
+    from summarizer.schema import ModelRef
+
+    class Instant:  # the model's replies, at once: only the tool's own work is timed
+        async def run(self, call):
+            from summarizer.llm.client import Result
+
+            return Result(reply_for(call.output, call.messages), "", 0, 0, 0.0, False)
+
+    paths = synthetic_briefings(tmp, max(sizes))
+    prompt, embedder, glossary = load_prompt("digest@v1", kind="digest"), default_embedder(), Glossary.load()
+    pool = [json.loads(p.read_text()) for p in paths[:50]]
+    embedder.encode([i["text"] for b in pool for i in b["summary"]])  # load the embedding model before timing
+    rows, base = [], None
+    for n in sizes:
+        tracemalloc.start()
+        started = time.perf_counter()
+        reads = read_briefings(paths[:n], glossary)
+        digest = asyncio.run(build_digest(reads, Options(as_of="2021-06-01"), prompt=prompt, runner=Instant(),
+                                          model=ModelRef(name="none", endpoint="none"), embedder=embedder))
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        per = seconds / (n * math.log(n))
+        base = base or per
+        rows.append(Row(f"7. digest of {n:>4} briefings (no model)", f"{seconds:.1f} s, peak {peak:.0f} MiB traced, "
+                        f"{digest.counts.meetings} meetings, {len(digest.themes)} themes, {digest.usage.calls} calls",
+                        "time/(n log n) not growing", per <= base * 1.25,
+                        f"time/(n log n) = {per / base:.2f}× the 125 run; duplicates {digest.counts.duplicates}"))
+    return rows
+
+
 def markdown(rows: list[Row], quick: bool, load: tuple[float, float]) -> str:
     import platform
 
@@ -556,7 +644,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the embedded-model measurements (1, 3b and 6)")
     parser.add_argument("--prompt", default=None, help="prompt for 1, 3 and 4 (default: the configured default)")
     parser.add_argument("--memory-mb", type=float, default=5.0, help="size of the report for 5")
-    parser.add_argument("--only", default="0123456", help="which measurements to run, e.g. 24")
+    parser.add_argument("--only", default="01234567", help="which measurements to run, e.g. 24")
     parser.add_argument("--compare", nargs="*", default=["briefing@v4"],
                         help="prompts 6 also times beside the default (the default before briefing@v5)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -577,6 +665,7 @@ def main() -> None:
             ("4", lambda: bench_concurrency(tmp, prompt)),
             ("5", lambda: bench_memory(tmp, args.memory_mb)),
             ("6", lambda: [] if args.quick else bench_speed(tmp, sorted({prompt, *args.compare}))),
+            ("7", lambda: bench_digest_scale(tmp)),
         ]
         for key, step in steps:
             if key in args.only:

@@ -1,4 +1,4 @@
-"""Command line: ``summarizer brief | translate | serve | schema | prompts | cache | eval | spotcheck | batch``."""
+"""Command line: ``summarizer brief | translate | digest | serve | schema | prompts | cache | eval | spotcheck | batch``."""
 
 from __future__ import annotations
 
@@ -142,6 +142,131 @@ def translate(
     the_prompt = load_prompt(settings.translation_prompt, kind="translation")
     _run_reports(targets, settings, the_prompt, out_dir=out_dir, force=force, dry_run=dry_run, prices=prices,
                  doing="translating")
+
+
+# ------------------------------------------------------------------ digest
+@app.command()
+def digest(
+    targets: Annotated[list[Path], typer.Argument(help="Briefings (NAME.brief.json) and reports, files or folders; "
+                                                       "reports without a briefing are briefed first.")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: current folder); "
+                                                     "new briefings go to its briefings/ folder.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only meetings on or after this date "
+                                                 "(YYYY-MM-DD).")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Only meetings on or before this date.")] = None,
+    place: Annotated[Optional[str], typer.Option("--place", help="Only meetings of this place (Chinese or English; "
+                                                 "a county, its prefecture or province, or a body).")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help="The digest's title.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Deadlines on or after this date are upcoming "
+                                                 "(YYYY-MM-DD). [default: today]", show_default=False)] = None,
+    formats: Annotated[str, typer.Option("--format", help="Comma-separated: md, html, docx, json.")
+                       ] = "md,html,docx,json",
+    name: Annotated[str, typer.Option("--name", help="Output name: NAME.digest.md ...")] = "digest",
+    prompt: Annotated[Optional[str], typer.Option("--prompt", "-p", help="Digest prompt. [default: digest@v1]",
+                                                  show_default=False)] = None,
+    briefing_prompt: Annotated[Optional[str], typer.Option("--briefing-prompt", help="Prompt for reports that "
+                               "need a briefing. [default: briefing@v5]", show_default=False)] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    glossary: Annotated[Optional[list[Path]], typer.Option("--glossary", help="Extra glossary TSV "
+                                                             "(repeatable).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the response cache.")] = False,
+    config: ConfigOpt = None,
+    verbose: Verbose = 0,
+) -> None:
+    """Write one digest of many meetings: NAME.digest.md, .html, .docx and .json.
+
+    Overview, themes across places, a table of meetings, actions by deadline and duplicates, every
+    statement citing the briefing items (and so the source sentences) it rests on. Model calls: one per
+    theme and one for the overview. Exit code 2 when some reports could not be briefed (the digest is
+    written from the rest); 1 when nothing could start.
+    """
+    import asyncio
+    import datetime as dt
+
+    from .brief import brief_many
+    from .checks import find_briefs
+    from .digest import Options, build_digest
+    from .digest.meetings import read_briefings
+    from .digest.render import FORMATS, write_digest
+    from .embed import default_embedder
+    from .facts.glossary import Glossary
+    from .ingest import file_sha256
+    from .llm import connect, model_ref
+    from .prompts import load_prompt
+
+    for label, value in (("--since", since), ("--until", until), ("--as-of", as_of)):
+        if value is not None:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise UserError(f"{label} {value!r} is not a date", hint="write it as YYYY-MM-DD") from None
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    if not chosen or set(chosen) - set(FORMATS):
+        raise UserError(f"unknown --format {formats!r}", hint="any of md, html, docx, json, comma-separated")
+    settings = settings_from(config, model=model, base_url=base_url, prompt=briefing_prompt,
+                             use_cache=False if no_cache else None, glossaries=glossary or None)
+    setup_logging(verbose, settings)
+    the_prompt = load_prompt(prompt or "digest@v1", kind="digest")
+    out_dir = out_dir or Path.cwd()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError("the output folder is a file", path=out_dir, hint="give --out a folder")
+    for target in targets:
+        if not target.exists():
+            raise UserError("no such file or folder", path=target)
+    gloss = Glossary.load(settings.glossaries)
+    briefs = []
+    for target in targets:
+        if target.is_dir() or target.name.endswith(".brief.json"):
+            try:
+                briefs += find_briefs([target])
+            except UserError:
+                pass  # a folder of reports only
+    briefed_sources = set()
+    for path in briefs:
+        try:
+            briefed_sources.add(json.loads(path.read_text(encoding="utf-8"))["source"]["sha256"])
+        except (OSError, ValueError, KeyError):
+            raise UserError("not a briefing (NAME.brief.json)", path=path) from None
+    reports = [(p, root) for p, root in gather_reports([t for t in targets if not t.name.endswith(".json")])
+               if file_sha256(p) not in briefed_sources]
+    if not briefs and not reports:
+        raise UserError("nothing to digest", hint="give NAME.brief.json files, reports, or folders holding them")
+    brief_prompt = load_prompt(settings.prompt, kind="briefing")
+    failed = []
+
+    async def main():
+        async with connect(settings) as llm:
+            made = []
+            by_root: dict = {}
+            for path, root in reports:
+                by_root.setdefault(root, []).append(path)
+            for root, paths in by_root.items():
+                for o in await brief_many(paths, root=root, out_dir=out_dir / "briefings", settings=settings,
+                                          prompt=brief_prompt, llm=llm, model=model_ref(settings), glossary=gloss):
+                    if o.status == "failed":
+                        failed.append(o)
+                        console.print(f"[red]failed[/] {escape(str(o.path))}: {escape(o.reason or '')}",
+                                      highlight=False)
+                    else:
+                        made += [p for p in o.outputs if p.name.endswith(".brief.json")]
+            sources = sorted({p.parent for p, _ in reports} | {t for t in targets if t.is_dir()})
+            reads = read_briefings(list(dict.fromkeys(briefs + made)), gloss, sources)
+            return await build_digest(reads, Options(title=title, since=since, until=until, place=place, as_of=as_of),
+                                      prompt=the_prompt, runner=llm, model=model_ref(settings),
+                                      embedder=default_embedder())
+
+    result = _run_async(main())
+    written = write_digest(result, out_dir, name, chosen)
+    c = result.counts
+    console.print(f"digest of {c.meetings} meetings ({c.duplicates} duplicates counted once, {c.left_out} outside "
+                  f"the filters), {len(result.themes)} themes, {result.usage.calls} model calls, "
+                  f"{sum(ch.severity in ('warning', 'error') for ch in result.checks)} checks to read", highlight=False)
+    for path in written:
+        out.print(str(path), highlight=False)
+    if failed:
+        console.print(f"[red]{len(failed)} reports could not be briefed[/]; the digest leaves them out")
+        raise typer.Exit(2)
 
 
 def _run_reports(targets: list[Path], settings: "Settings", the_prompt, *, out_dir: Path | None, force: bool,
@@ -298,14 +423,17 @@ def serve(config: ConfigOpt = None, verbose: Verbose = 0) -> None:
 
 # ------------------------------------------------------------------ schema
 @app.command()
-def schema(which: Annotated[str, typer.Argument(help="brief (NAME.brief.json) or translation "
-                                                 "(NAME.translation.json).")] = "brief") -> None:
-    """Print the JSON Schema of NAME.brief.json, or of NAME.translation.json."""
+def schema(which: Annotated[str, typer.Argument(help="brief (NAME.brief.json), translation "
+                                                 "(NAME.translation.json) or digest (NAME.digest.json).")
+                             ] = "brief") -> None:
+    """Print the JSON Schema of NAME.brief.json, NAME.translation.json or NAME.digest.json."""
     from .schema import Brief, TranslatedReport
 
-    models = {"brief": Brief, "translation": TranslatedReport}
+    from .digest.model import Digest
+
+    models = {"brief": Brief, "translation": TranslatedReport, "digest": Digest}
     if which not in models:
-        raise UserError(f"no schema {which!r}", hint="brief or translation")
+        raise UserError(f"no schema {which!r}", hint="brief, translation or digest")
     out.print_json(json.dumps(models[which].model_json_schema()))
 
 

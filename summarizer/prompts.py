@@ -38,7 +38,7 @@ _REF = re.compile(r"^(?P<name>[\w-]+)(?:@v?(?P<version>\d+))?$")
 
 
 OutputName = Literal["translation", "headline", "point", "translated_point", "summary", "task", "owned_task",
-                     "translated_task", "tasks", "briefing", "revised"]
+                     "translated_task", "tasks", "briefing", "revised", "synthesis", "overview"]
 
 
 TOPIC_LAYOUT_OUTPUTS = {"headline", "point", "task", "owned_task"}
@@ -95,6 +95,13 @@ class PromptMeta(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _digest_steps(self) -> "PromptMeta":
+        outputs = [s.output for s in self.steps]
+        if {"synthesis", "overview"} & set(outputs) and sorted(outputs) != ["overview", "synthesis"]:
+            raise ValueError("a digest prompt has exactly two steps: one with output synthesis, one with overview")
+        return self
+
+    @model_validator(mode="after")
     def _english_needs_translation(self) -> "PromptMeta":
         translated = False
         for step in self.steps:
@@ -126,10 +133,13 @@ class Prompt:
 
     @property
     def kind(self) -> str:
-        """briefing, translation (one translation step: ``summarizer translate``), or item (``revise``)."""
+        """briefing, translation (one translation step: ``summarizer translate``), digest (``summarizer
+        digest``), or item (``revise``)."""
         outputs = {s.output for s in self.meta.steps}
         if outputs & ITEM_OUTPUTS:
             return "item"
+        if outputs & DIGEST_OUTPUTS:
+            return "digest"
         return "translation" if outputs == {"translation"} else "briefing"
 
     def step(self, name: str) -> StepSpec:
@@ -205,10 +215,12 @@ def available(directory: Path | None = None) -> list[Path]:
 
 
 ITEM_OUTPUTS = {"revised"}  # outputs of prompts that work on one item of a briefing, not on a report
+DIGEST_OUTPUTS = {"synthesis", "overview"}  # outputs of a digest prompt (summarizer digest)
 
 
 _FOR_KIND = {"briefing": "a briefing prompt (`summarizer brief`), e.g. briefing@v5",
-             "translation": "a translation prompt (`summarizer translate`), e.g. translation@v1"}
+             "translation": "a translation prompt (`summarizer translate`), e.g. translation@v1",
+             "digest": "a digest prompt (`summarizer digest`), e.g. digest@v1"}
 
 
 def load_prompt(ref: str, directory: Path | None = None, *, kind: str | tuple[str, ...] | None = None) -> Prompt:
@@ -220,7 +232,8 @@ def load_prompt(ref: str, directory: Path | None = None, *, kind: str | tuple[st
     if kinds is not None and prompt.kind not in kinds:
         kind = kinds[0]
         what = {"item": "the tool uses it to re-ask flagged items", "translation": "it translates reports "
-                "(`summarizer translate`)", "briefing": "it briefs reports (`summarizer brief`)"}[prompt.kind]
+                "(`summarizer translate`)", "briefing": "it briefs reports (`summarizer brief`)",
+                "digest": "it writes digests (`summarizer digest`)"}[prompt.kind]
         raise UserError(f"{prompt.ref} is not a {kind} prompt: {what}",
                         hint=f"choose {_FOR_KIND[kind]} (`summarizer prompts list`)")
     return prompt

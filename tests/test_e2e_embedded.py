@@ -140,3 +140,41 @@ def test_translate_seed_001_on_the_embedded_model(artifacts):
     saved = TranslatedReport.model_validate_json((out_dir / f"{path.stem}.translation.json").read_text())
     assert saved.sentences == tr.sentences
     assert (out_dir / f"{path.stem}.bilingual.html").exists() and (out_dir / f"{path.stem}.en.md").exists()
+
+
+def test_digest_of_seeds_and_their_reposts_on_the_embedded_model(artifacts, tmp_path):
+    """Seeds 000 and 004 with their republished copies: the briefings come from the fake server (the
+    briefing path has its own embedded test above); the digest's calls go to the real model."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from summarizer.digest.model import Digest
+
+    from .conftest import ROOT
+    from .fakeserver import FakeOpenAI
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for name in ("000", "000-mirror", "000-traditional", "004", "004-redated"):
+        (reports / f"{name}.txt").write_bytes((ROOT / "evals" / "digest" / "reports" / f"{name}.txt").read_bytes())
+    briefs = tmp_path / "briefs"
+    with FakeOpenAI() as fake:
+        made = subprocess.run([sys.executable, "-m", "summarizer", "brief", reports, "--out", briefs, "--model", "m"],
+                              env={**os.environ, "OPENAI_BASE_URL": fake.base_url}, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    out = artifacts / "e2e-digest"
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_BASE_URL", "OPENAI_API_KEY")}
+    run = subprocess.run([sys.executable, "-m", "summarizer", "digest", briefs, "--out", out,
+                          "--as-of", "2021-02-01"], env=env, capture_output=True, text=True, cwd=reports)
+    assert run.returncode == 0, run.stderr
+    digest = Digest.model_validate_json((out / "digest.digest.json").read_text())
+    assert digest.model.endpoint == "embedded"
+    assert digest.counts.meetings == 2 and digest.counts.duplicates == 3
+    assert digest.usage.calls == len(digest.themes) + 1 or any(c.kind == "item_missing" for c in digest.checks)
+    statements = digest.overview + [s for t in digest.themes for s in t.synthesis]
+    assert statements and all(not HAN.search(s.text) for s in statements)
+    cited = [s for s in statements if s.items]
+    assert len(cited) >= len(statements) // 2  # most statements cite items
+    assert json.loads((out / "digest.digest.json").read_text())["counts"]["reports"] == 5

@@ -94,6 +94,11 @@ KINDS: dict[str, Kind] = {k.kind: k for k in [
          "A person or place the tool renders (surname first, standard place names) is not written that way in "
          "the sentence's English: misspelt, romanized differently, or left out.",
          "Use the tool's rendering (or add the right one to a glossary)."),
+    # ---- checks of a digest (summarizer digest), per statement
+    Kind("uncited_statement", "warning", "checks",
+         "A statement of a digest's overview or theme synthesis cites no item of the digest (so no source "
+         "sentence backs it).",
+         "Read it against the theme's items; delete it or rewrite it from them."),
     # ---- raised while generating (kept as recorded)
     Kind("bad_citation", "warning", "pipeline",
          "The model cited sentence ids outside the part of the report it was given; the tool fell back to "

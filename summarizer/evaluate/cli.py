@@ -353,3 +353,27 @@ def main() -> None:  # python -m summarizer.evaluate.cli, before it is wired int
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+@eval_app.command("digest")
+def digest_cmd(
+    digest_json: Annotated[Path, typer.Argument(help="NAME.digest.json made by `summarizer digest` from the "
+                                                    "dataset's reports.")],
+    dataset: Annotated[Path, typer.Option("--dataset", help="Folder with reference.toml and "
+                                          "themes_reference.toml.")] = Path("evals/digest"),
+) -> None:
+    """Score a digest: duplicate pairs, themes per meeting, coverage, unsupported statements."""
+    from ..digest.model import Digest
+    from .digest import score_digest
+
+    try:
+        digest = Digest.model_validate_json(digest_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"not a digest (NAME.digest.json): {str(exc)[:200]}", path=digest_json) from None
+    scores = score_digest(digest, dataset)
+    from rich.table import Table
+
+    table = Table("metric", "value", title=f"{digest_json.name} against {dataset}")
+    for name, value in scores.items():
+        table.add_row(name, "—" if value is None else str(value))
+    _out().print(table)

@@ -139,6 +139,23 @@ class Revised(_Out):
     text: English = Field(description="the English, rewritten to say only what the sentences say")
 
 
+class CitedSentence(_Out):
+    text: English = Field(description="one English sentence")
+    items: list[SentenceId] = Field(description="numbers of the listed items it rests on")
+
+
+class Synthesis(_Out):
+    """A digest theme: what its items say across places, each sentence citing them."""
+
+    sentences: conlist(CitedSentence, min_length=1, max_length=3)
+
+
+class Overview(_Out):
+    """A digest's overview: the main themes, each sentence citing theme numbers."""
+
+    sentences: conlist(CitedSentence, min_length=3, max_length=6)
+
+
 # output name -> (scope it works at, schema or schema factory)
 OUTPUTS = {
     "translation": ("sentences", translation_for),
@@ -152,6 +169,8 @@ OUTPUTS = {
     "tasks": ("report", tasks_for),
     "briefing": ("report", briefing_for),
     "revised": ("item", Revised),  # not a briefing step: revise.py sends it for one flagged item
+    "synthesis": ("theme", Synthesis),  # digest steps: one call per theme, one for the overview
+    "overview": ("digest", Overview),
 }
 
 
@@ -161,5 +180,5 @@ def calls_when_fitting(prompt) -> str:
     for step in prompt.meta.steps:
         scope = OUTPUTS[step.output][0]
         parts.append({"report": "1", "opening": "1", "topic": "topics", "assignment": "assignments",
-                      "sentences": "chunks", "item": "flagged items"}[scope])
+                      "sentences": "chunks", "item": "flagged items", "theme": "themes", "digest": "1"}[scope])
     return " + ".join(parts)
