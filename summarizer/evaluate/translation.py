@@ -92,6 +92,7 @@ def score_translation(tr: TranslatedReport, doc: Document, facts: Facts,
     for kind in ("translation_number", "translation_name", "translation_incomplete", "sentence_untranslated"):
         scores[f"check.{kind}"] = float(sum(c.kind == kind for c in tr.checks))
     u = tr.usage
-    scores.update(calls=float(u.calls), prompt_tokens=float(u.prompt_tokens),
-                  completion_tokens=float(u.completion_tokens), seconds=float(u.seconds))
+    # as the briefing metrics of the same names: cache hits count as calls; seconds only without them
+    scores.update(calls=float(u.calls + u.cached_calls), prompt_tokens=float(u.prompt_tokens),
+                  completion_tokens=float(u.completion_tokens), seconds=None if u.cached_calls else float(u.seconds))
     return scores, details
