@@ -148,6 +148,30 @@ def test_brief_translate_puts_the_english_of_cited_sentences_beside_the_chinese(
     first_quote = quoted[0]
     assert f"{first_quote} — *{brief.evidence_en[first_quote]}*" in markdown
     assert brief.options["translate"] == "translation@v1"
+    # the spot-check review page shows the English under each evidence sentence
+    page = tmp_path / "review.html"
+    sampled = cli("spotcheck", "sample", tmp_path, "-n", "50", "--seed", "1", "-o", page)
+    assert sampled.returncode == 0, sampled.stderr
+    html = page.read_text()
+    assert 'class="evidence-en"' in html and brief.evidence_en[first_quote] in html
+
+
+def test_eval_translate_shows_the_english_of_action_evidence_in_the_report(tmp_path):
+    dataset = tmp_path / "ds"
+    shutil.copytree("evals/datasets/seeds/004-shanyang-poverty-rural-video-conference", dataset / "004")
+    (dataset / "dataset.toml").write_text('name = "one"\ndescription = "x"\n')
+    runs = tmp_path / "runs"
+    with FakeOpenAI(responder=faithful()) as fake:
+        env = {"OPENAI_BASE_URL": fake.base_url, "COLUMNS": "250"}
+        run = cli("eval", "run", "--dataset", dataset, "--prompt", "briefing@v5", "--model", "m", "--translate",
+                  "--runs-dir", runs, "--run-id", "t", "--no-semantic", env=env)
+        assert run.returncode == 0, run.stderr
+        report = cli("eval", "report", runs / "t", "--runs-dir", runs, "-o", tmp_path / "r.html", env=env)
+        assert report.returncode == 0, report.stderr
+    item = json.loads((runs / "t" / "items.jsonl").read_text().splitlines()[0])
+    english = item["brief"]["evidence_en"]
+    action = next(a for a in item["brief"]["actions"] if a["evidence_zh"] in english)
+    assert english[action["evidence_zh"]] in (tmp_path / "r.html").read_text()
 
 
 def test_sentence_numbers_require_digits_and_large_numerals_not_small_words():
