@@ -273,6 +273,12 @@ def _window_starts(doc: Document) -> Callable[[int], bool]:
     return starts
 
 
+def windows(run: Run, step: StepSpec) -> tuple[list[Chunk], Callable[[int], int]]:
+    """The translation windows of a report (and the token cost of a sentence), as ``_sentences`` sends them."""
+    ids = [s.id for s in run.doc.sentences]
+    return run.chunks(step, ids, run.source_line, _window_starts(run.doc))
+
+
 async def _sentences(run: Run, step: StepSpec, factory) -> None:
     """Translate the report in windows of whole paragraphs (``chunk_tokens`` each; a paragraph over
     the budget is cut between sentences), one English string per sentence id (the schema fixes the
@@ -280,9 +286,7 @@ async def _sentences(run: Run, step: StepSpec, factory) -> None:
     sentences translated before it (``before_en``), and the Chinese just before and after it
     (``before``, ``after``); the prompt says which it shows. A window whose reply stays unusable is
     halved and redone; a single sentence that still fails is left without English, with a check."""
-    line = run.source_line
-    ids = [s.id for s in run.doc.sentences]
-    chunks, cost = run.chunks(step, ids, line, _window_starts(run.doc))
+    chunks, cost = windows(run, step)
     last = len(run.doc.sentences)
 
     def chinese(first: int, stop: int) -> str:

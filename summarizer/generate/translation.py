@@ -18,16 +18,8 @@ from ..ingest import Document
 from ..prompts import Prompt
 from ..runners import Runner
 from ..schema import Check, ModelRef, PromptRef, SentencePair, Source, TranslatedReport
-from . import Run, _sentences, _window_starts, clean_english
+from . import Run, _sentences, clean_english, windows
 from .outputs import OUTPUTS
-
-
-def windows_planned(run: Run) -> int:
-    """The calls a report takes (for progress), before any is sent."""
-    step = run.prompt.meta.steps[0]
-    ids = [s.id for s in run.doc.sentences]
-    chunks, _ = run.chunks(step, ids, run.source_line, _window_starts(run.doc))
-    return len(chunks)
 
 
 async def translate(doc: Document, facts: Facts, prompt: Prompt, runner: Runner, *, model: ModelRef,
@@ -37,7 +29,7 @@ async def translate(doc: Document, facts: Facts, prompt: Prompt, runner: Runner,
     step = prompt.meta.steps[0]
     if doc.is_chinese:
         if hasattr(runner, "expect"):
-            runner.expect(windows_planned(run))
+            runner.expect(len(windows(run, step)[0]))  # for progress: the calls this report takes
         try:
             await _sentences(run, step, OUTPUTS[step.output][1])
         except ModelError as exc:
