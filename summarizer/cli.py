@@ -234,13 +234,16 @@ def digest(
         raise UserError("nothing to digest", hint="give NAME.brief.json files, reports, or folders holding them")
     brief_prompt = load_prompt(settings.prompt, kind="briefing")
     failed = []
+    reposts = _reposts_before_briefing(reports, gloss)
+    reposted = {p for group in reposts.values() for p, _ in group}
 
     async def main():
         async with connect(settings) as llm:
             made = []
             by_root: dict = {}
             for path, root in reports:
-                by_root.setdefault(root, []).append(path)
+                if path not in reposted:  # a repost of another report costs no model call
+                    by_root.setdefault(root, []).append(path)
             for root, paths in by_root.items():
                 for o in await brief_many(paths, root=root, out_dir=out_dir / "briefings", settings=settings,
                                           prompt=brief_prompt, llm=llm, model=model_ref(settings), glossary=gloss):
@@ -252,6 +255,11 @@ def digest(
                         made += [p for p in o.outputs if p.name.endswith(".brief.json")]
             sources = sorted({p.parent for p, _ in reports} | {t for t in targets if t.is_dir()})
             reads = read_briefings(list(dict.fromkeys(briefs + made)), gloss, sources)
+            kept = {file_sha256(p): group for p, group in reposts.items()}
+            for read in reads:
+                for path, why in kept.get(read.brief.source.sha256, []):
+                    read.also.append(str(path))
+                    read.also_reasons.append(why)
             return await build_digest(reads, Options(title=title, since=since, until=until, place=place, as_of=as_of),
                                       prompt=the_prompt, runner=llm, model=model_ref(settings),
                                       embedder=default_embedder())
@@ -267,6 +275,24 @@ def digest(
     if failed:
         console.print(f"[red]{len(failed)} reports could not be briefed[/]; the digest leaves them out")
         raise typer.Exit(2)
+
+
+def _reposts_before_briefing(reports: list[tuple[Path, Optional[Path]]], glossary) -> dict[Path, list]:
+    """kept report -> [(repost, reason)] among reports read before briefing (no model: text and facts)."""
+    from .digest.meetings import Copy, duplicate_groups
+    from .facts import establish_facts
+    from .ingest import read_report
+
+    copies, paths = [], []
+    for path, _ in reports:
+        try:
+            doc = read_report(path)
+        except UserError:
+            continue  # briefing will report it
+        copies.append(Copy.of_report(path, doc, establish_facts(doc, glossary)))
+        paths.append(path)
+    return {paths[members[0]]: [(paths[i], "; ".join(why)) for i in members[1:]]
+            for members, why in duplicate_groups(copies)}
 
 
 def _run_reports(targets: list[Path], settings: "Settings", the_prompt, *, out_dir: Path | None, force: bool,

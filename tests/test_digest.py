@@ -38,6 +38,8 @@ def made(tmp_path_factory):
 def test_a_digest_counts_each_republished_meeting_once_with_all_its_sources(made):
     out, digest, _ = made
     assert digest.counts.reports == 30 and digest.counts.meetings == 15 and digest.counts.duplicates == 15
+    # reposts are found before briefing: only one report per meeting costs model calls
+    assert len(list((out / "briefings").rglob("*.brief.json"))) == 15
     groups = {frozenset(Path(s).name for s in m.sources) for m in digest.meetings if len(m.sources) > 1}
     assert groups == {frozenset({f"{n}.txt", f"{n}-mirror.txt", f"{n}-traditional.txt", f"{n}-redated.txt"})
                       for n in ("000", "001", "002", "003", "004")}

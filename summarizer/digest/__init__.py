@@ -20,7 +20,7 @@ from .. import __version__
 from ..embed import Embedder
 from ..prompts import Prompt
 from ..schema import ModelRef, PromptRef
-from .meetings import Read, duplicate_groups
+from .meetings import Copy, Read, duplicate_groups
 from .model import Actions, ActionRow, Counts, Digest, DigestMeeting, DuplicateGroup, Item, Period, Theme
 from .synthesis import Writer, check_statements
 from .themes import OTHER, assign, theme_specs
@@ -54,7 +54,7 @@ def _at_place(read: Read, opts: Options) -> bool:
 
 def meetings_of(reads: list[Read], opts: Options) -> tuple[list[tuple[Read, list[Read], list[str]]], int]:
     """(kept report, its duplicates, reasons) per meeting in date order, and how many meetings the filters left out."""
-    grouped = {members[0]: (members, why) for members, why in duplicate_groups(reads)}
+    grouped = {members[0]: (members, why) for members, why in duplicate_groups([Copy.of_read(r) for r in reads])}
     in_group = {i for members, _ in grouped.values() for i in members}
     kept = []
     for i, read in enumerate(reads):
@@ -82,10 +82,10 @@ async def build_digest(reads: list[Read], opts: Options, *, prompt: Prompt, runn
             id=mid, place=read.place, body_en=b.meeting.body_en, kind=b.meeting.kind, number=b.meeting.number,
             date=b.meeting.date, chair_en=(f"{chair.name_en}, {chair.title_en}" if chair.title_en else chair.name_en)
             if chair and chair.name_en else None, headline=b.meeting.title_en, briefing=str(read.path),
-            sources=[b.source.path] + [d.brief.source.path for d in dups]))
-        if dups:
-            duplicates.append(DuplicateGroup(meeting=mid, kept=b.source.path,
-                                             duplicates=[d.brief.source.path for d in dups], reasons=why))
+            sources=[b.source.path] + _reposts(read, dups)))
+        if dups or read.also:
+            duplicates.append(DuplicateGroup(meeting=mid, kept=b.source.path, duplicates=_reposts(read, dups),
+                                             reasons=sorted(set(why) | {w for r in [read, *dups] for w in r.also_reasons})))
         for k, point in enumerate(b.summary):
             items.append(Item(id=f"{mid}.s{k + 1}", meeting=mid, kind="point", text_en=point.text,
                               evidence_zh=list(point.evidence), theme=OTHER,
@@ -128,13 +128,19 @@ async def build_digest(reads: list[Read], opts: Options, *, prompt: Prompt, runn
     checks = writer.checks + check_statements(statements, item_by_id, by_id)
     return Digest(
         tool_version=__version__, title=opts.title or _title(meetings, period), as_of=as_of, period=period,
-        counts=Counts(reports=len(reads), meetings=len(meetings), duplicates=sum(len(d.duplicates) for d in duplicates),
+        counts=Counts(reports=len(reads) + sum(len(r.also) for r in reads), meetings=len(meetings),
+                      duplicates=sum(len(d.duplicates) for d in duplicates),
                       places=len(place_names), bodies=len({m.body_en for m in meetings if m.body_en}),
                       items=len(items), left_out=left_out),
         overview=overview, themes=themes, meetings=meetings, items=items,
         actions=actions_by_date(items, by_id, as_of), duplicates=duplicates, checks=checks,
         prompt=PromptRef(name=prompt.name, version=prompt.version, sha256=prompt.sha256), model=model,
         usage=writer.usage)
+
+
+def _reposts(read: Read, dups: list[Read]) -> list[str]:
+    """The other reports of a meeting: briefed duplicates, and reposts found before briefing."""
+    return list(dict.fromkeys([p for r in [read, *dups] for p in r.also] + [d.brief.source.path for d in dups]))
 
 
 def _title(meetings: list[DigestMeeting], period: Period) -> str:

@@ -10,7 +10,9 @@ Duplicates: the same meeting republished by several sites. Two reports are one m
   character 5-gram shingles of the Simplified text, paired by LSH at Jaccard >= 0.6. Cleaning already
   drops site boilerplate and injected pinyin, and Traditional text is compared in Simplified.
 Groups are closed transitively (union-find); a Simplified report with the most text is kept, the rest listed.
-LSH makes this linear in the number of reports (plus the pairs it finds), not quadratic.
+LSH makes this linear in the number of reports (plus the pairs it finds), not quadratic. It runs twice:
+on reports before they are briefed (only the kept one of a group is briefed: reposts cost no model
+call), and on the briefings read, which may come from anywhere.
 """
 
 from __future__ import annotations
@@ -45,6 +47,32 @@ class Read:
     facts: Facts | None = None
     place: Place = field(default_factory=Place)
     text: str = ""  # Simplified cleaned text (or the briefing's evidence when the source is gone)
+    also: list[str] = field(default_factory=list)  # reposts of this report found before briefing (not briefed)
+    also_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Copy:
+    """What duplicate detection needs of a report: its meeting key (body, date, number) when all are
+    known, its Simplified text, and whether it is a Traditional repost."""
+
+    path: str
+    key: tuple | None
+    text: str
+    traditional: bool = False
+
+    @classmethod
+    def of_read(cls, read: "Read") -> "Copy":
+        m = read.brief.meeting
+        body = m.body_en or read.place.name_en
+        key = (body.lower(), m.date, m.number) if body and m.date and m.number else None
+        return cls(read.brief.source.path, key, read.text, read.brief.source.script == "traditional")
+
+    @classmethod
+    def of_report(cls, path: Path, doc: Document, facts: Facts) -> "Copy":
+        key = (facts.body_en.lower(), facts.date, facts.number) if facts.body_en and facts.date and facts.number \
+            else None
+        return cls(str(path), key, to_simplified(doc.text), doc.script == "traditional")
 
 
 @cache
@@ -116,11 +144,12 @@ def _shingles(text: str) -> set[bytes]:
     return {text[i:i + SHINGLE].encode("utf-8") for i in range(max(1, len(text) - SHINGLE + 1))}
 
 
-def duplicate_groups(reads: list[Read]) -> list[tuple[list[int], list[str]]]:
-    """Groups (indexes into ``reads``, reasons) of reports that are one meeting; singletons left out."""
+def duplicate_groups(copies: list[Copy]) -> list[tuple[list[int], list[str]]]:
+    """Groups (indexes into ``copies``, the kept one first; reasons) of reports that are one meeting;
+    singletons left out."""
     from datasketch import MinHash, MinHashLSH
 
-    parent = list(range(len(reads)))
+    parent = list(range(len(copies)))
     reasons: dict[tuple[int, int], str] = {}
 
     def find(i: int) -> int:
@@ -136,20 +165,17 @@ def duplicate_groups(reads: list[Read]) -> list[tuple[list[int], list[str]]]:
             reasons[(min(i, j), max(i, j))] = why
 
     by_key: dict[tuple, int] = {}
-    for i, r in enumerate(reads):
-        m = r.brief.meeting
-        body = m.body_en or r.place.name_en
-        if body and m.date and m.number:
-            key = (body.lower(), m.date, m.number)
-            if key in by_key:
-                join(by_key[key], i, "same body, date and meeting number")
+    for i, c in enumerate(copies):
+        if c.key is not None:
+            if c.key in by_key:
+                join(by_key[c.key], i, "same body, date and meeting number")
             else:
-                by_key[key] = i
+                by_key[c.key] = i
     lsh = MinHashLSH(threshold=JACCARD, num_perm=NUM_PERM)
     signatures = []
-    for i, r in enumerate(reads):
+    for i, c in enumerate(copies):
         signature = MinHash(num_perm=NUM_PERM, seed=1)
-        signature.update_batch(list(_shingles(r.text)))
+        signature.update_batch(list(_shingles(c.text)))
         signatures.append(signature)
         for j in lsh.query(signature):
             similarity = signature.jaccard(signatures[j])
@@ -157,13 +183,13 @@ def duplicate_groups(reads: list[Read]) -> list[tuple[list[int], list[str]]]:
                 join(j, i, f"near-duplicate text (estimated Jaccard {similarity:.2f})")
         lsh.insert(i, signature)
     groups: dict[int, list[int]] = {}
-    for i in range(len(reads)):
+    for i in range(len(copies)):
         groups.setdefault(find(i), []).append(i)
     out = []
     for members in groups.values():
         if len(members) > 1:
             why = sorted({w for (a, b), w in reasons.items() if a in members and b in members})
             # kept: a Simplified copy before a Traditional repost, then the longest text
-            out.append((sorted(members, key=lambda k: (reads[k].brief.source.script == "traditional",
-                                                       -len(reads[k].text), str(reads[k].path))), why))
+            out.append((sorted(members, key=lambda k: (copies[k].traditional, -len(copies[k].text), copies[k].path)),
+                        why))
     return out

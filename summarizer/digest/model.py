@@ -101,7 +101,8 @@ class Period(_Model):
 
 
 class Counts(_Model):
-    reports: int = Field(description="briefings read, duplicates included")
+    reports: int = Field(description="reports read, duplicates included (reposts found before briefing are "
+                         "not briefed)")
     meetings: int
     duplicates: int
     places: int
