@@ -29,19 +29,24 @@ pytestmark = [
 ]
 
 
-def test_seed_000_on_the_embedded_model(artifacts, tmp_path):
-    settings = load_settings(None)
-    assert settings.is_embedded
-    prompt = load_prompt(settings.prompt)
-    path = seed("000")
-    out_dir = artifacts / "e2e"  # kept for a look; force: an earlier run's outputs there must not make this one a no-op
+def run_one(path, out_dir, settings, prompt):
+    """One report through ``brief_one`` on the embedded model (force: an earlier run's outputs in
+    ``out_dir`` must not make this one a no-op)."""
 
     async def go():
         async with connect(settings) as llm:
             return await brief_one(path, root=None, out_dir=out_dir, settings=settings, prompt=prompt, llm=llm,
                                    model=model_ref(settings), glossary=Glossary.load(), force=True)
 
-    outcome = asyncio.run(go())
+    return asyncio.run(go())
+
+
+def test_seed_000_on_the_embedded_model(artifacts, tmp_path):
+    settings = load_settings(None)
+    assert settings.is_embedded
+    path = seed("000")
+    out_dir = artifacts / "e2e"  # kept for a look
+    outcome = run_one(path, out_dir, settings, load_prompt(settings.prompt))
     assert outcome.status == "ok", outcome.reason
     brief = outcome.brief
     doc = read_report(path)
@@ -118,16 +123,9 @@ def test_translate_seed_001_on_the_embedded_model(artifacts):
     from summarizer.schema import TranslatedReport
 
     settings = load_settings(None)
-    prompt = load_prompt(settings.translation_prompt, kind="translation")
     path = seed("001")
     out_dir = artifacts / "e2e"
-
-    async def go():
-        async with connect(settings) as llm:
-            return await brief_one(path, root=None, out_dir=out_dir, settings=settings, prompt=prompt, llm=llm,
-                                   model=model_ref(settings), glossary=Glossary.load(), force=True)
-
-    outcome = asyncio.run(go())
+    outcome = run_one(path, out_dir, settings, load_prompt(settings.translation_prompt, kind="translation"))
     assert outcome.status == "ok", outcome.reason
     tr = outcome.translation
     doc = read_report(path)

@@ -111,6 +111,16 @@ def _schema_error(exc: ValidationError) -> str:
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
+def _load_json(path: Path, model):
+    """(the file as ``model``, None) or (None, why it does not load)."""
+    try:
+        return model.model_validate_json(path.read_text(encoding="utf-8")), None
+    except ValidationError as exc:
+        return None, f"{path.name} does not fit the schema: {_schema_error(exc)}"
+    except (UnicodeDecodeError, ValueError) as exc:
+        return None, f"{path.name} is not valid JSON: {exc}"
+
+
 def load_dataset(path: Path) -> Dataset:
     """Read a dataset folder. Cases whose reference does not load carry an ``error``."""
     path = Path(path)
@@ -127,24 +137,13 @@ def load_dataset(path: Path) -> Dataset:
     cases = []
     for case_dir in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         case = Case(id=case_dir.name, dir=case_dir, report=_report_file(case_dir))
-        ref_path = case_dir / REFERENCE
-        if not ref_path.exists():
+        if not (case_dir / REFERENCE).exists():
             case.error = f"no {REFERENCE}"
         else:
-            try:
-                case.reference = Reference.model_validate_json(ref_path.read_text(encoding="utf-8"))
-            except ValidationError as exc:
-                case.error = f"{REFERENCE} does not fit the schema: {_schema_error(exc)}"
-            except (UnicodeDecodeError, ValueError) as exc:
-                case.error = f"{REFERENCE} is not valid JSON: {exc}"
-        translation_path = case_dir / TRANSLATION
-        if translation_path.exists():
-            try:
-                case.translation = ReferenceTranslation.model_validate_json(translation_path.read_text(encoding="utf-8"))
-            except ValidationError as exc:
-                case.error = f"{TRANSLATION} does not fit the schema: {_schema_error(exc)}"
-            except (UnicodeDecodeError, ValueError) as exc:
-                case.error = f"{TRANSLATION} is not valid JSON: {exc}"
+            case.reference, case.error = _load_json(case_dir / REFERENCE, Reference)
+        if (case_dir / TRANSLATION).exists():
+            case.translation, error = _load_json(case_dir / TRANSLATION, ReferenceTranslation)
+            case.error = case.error or error
         cases.append(case)
     return Dataset(path=path, info=info, cases=cases, sha256=dataset_hash(path))
 

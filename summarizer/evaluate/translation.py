@@ -68,8 +68,7 @@ def score_translation(tr: TranslatedReport, doc: Document, facts: Facts,
         details["pairs"] = [{"zh": r.zh, "en": english.get(r.zh), "reference": r.en} for r in reference.sentences]
     else:
         scores["tr_chrf"] = scores["tr_bleu"] = scores["tr_coverage"] = None
-    used = total = 0
-    numbered = faithful = 0
+    total = numbered = faithful = 0
     for s in tr.sentences:
         sentence = doc.sentence(s.id)
         zh = sentence.simplified if sentence is not None else s.zh
