@@ -37,11 +37,11 @@ _SECTION = re.compile(r"^## +([A-Za-z_][\w-]*) *$", re.MULTILINE)
 _REF = re.compile(r"^(?P<name>[\w-]+)(?:@v?(?P<version>\d+))?$")
 
 
-OutputName = Literal["translation", "headline", "point", "translated_point", "summary", "task", "owned_task",
+OutputName = Literal["translation", "headline", "point", "short_point", "translated_point", "summary", "task", "owned_task",
                      "translated_task", "tasks", "briefing", "revised", "synthesis", "overview"]
 
 
-TOPIC_LAYOUT_OUTPUTS = {"headline", "point", "task", "owned_task"}
+TOPIC_LAYOUT_OUTPUTS = {"headline", "point", "short_point", "task", "owned_task"}
 
 
 class StepSpec(BaseModel):
@@ -50,7 +50,7 @@ class StepSpec(BaseModel):
     - ``sentences`` (translation): the report's sentences, in chunks of ``chunk_tokens``;
     - ``report`` (summary, tasks, briefing): the whole report, one call unless it exceeds the context;
     - ``opening`` (headline): the title and the first topic, one call;
-    - ``topic`` (point, translated_point): one call per topic;
+    - ``topic`` (point, short_point, translated_point): one call per topic;
     - ``assignment`` (task, owned_task, translated_task): one call per assignment sentence.
     """
 

@@ -21,6 +21,15 @@ _ENGLISH_CHARS = r'[^"\\\x00-\x1f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\
 ENGLISH_PATTERN = rf"^{_ENGLISH_CHARS}+$"
 OPTIONAL_ENGLISH_PATTERN = rf"^{_ENGLISH_CHARS}*$"
 
+# At most two sentences, for a grammar: a sentence ends at . ! or ? followed by spaces, unless a lower-case
+# letter or a digit follows (a.m., "No. 22"). In the second sentence only a digit may follow a . ! or ?
+# (3.5, "No. 22"); anything else ends the string there. So the model stops where the tool would cut
+# (``generate._two_sentences``) instead of writing a third sentence.
+_NOT_ENDING = _ENGLISH_CHARS[:-1] + ".!?]"
+_INSIDE = _ENGLISH_CHARS[:-1] + ".!? ]"
+TWO_SENTENCES_PATTERN = (rf"^({_NOT_ENDING}|[.!?]+{_INSIDE}|[.!?]+ +[a-z0-9])+"
+                         rf"([.!?]+ +({_NOT_ENDING}|[.!?]+ *[0-9])*)?[.!?]?$")
+
 _ECHO = re.compile(r"\b(translate|identify) (the|this) sentence|\bidentify (the|who) (owner|must)|^(owner|task|deadline)\s*:",
                    re.IGNORECASE)
 
@@ -70,6 +79,14 @@ class Headline(_Out):
 class Point(_Out):
     text: English = Field(description="one or two English sentences")
     sentences: list[SentenceId] = Field(description="ids of the report sentences this point rests on")
+
+
+# A point whose schema stops it after two sentences: a grammar-bound model (llama.cpp) ends the string where
+# the tool would cut it, instead of writing a third sentence the tool throws away. Replies are validated as
+# ``English`` only: an endpoint without a grammar that writes on is cut by the tool, not re-asked.
+class ShortPoint(Point):
+    text: English = Field(description="one or two English sentences",
+                          json_schema_extra={"pattern": TWO_SENTENCES_PATTERN})
 
 
 class TranslatedPoint(_Out):
@@ -161,6 +178,7 @@ OUTPUTS = {
     "translation": ("sentences", translation_for),
     "headline": ("opening", Headline),
     "point": ("topic", Point),
+    "short_point": ("topic", ShortPoint),
     "translated_point": ("topic", TranslatedPoint),
     "summary": ("report", summary_for),
     "task": ("assignment", Task),
