@@ -70,7 +70,49 @@ def test_seed_000_on_the_embedded_model(artifacts, tmp_path):
     assert (out_dir / "000_135582c317a90c25.brief.md").exists()
 
 
-def test_best_first_grammar_sampling_writes_the_same_tokens_with_fewer_grammar_passes():
+@pytest.fixture(scope="module")
+def llama():
+    """The embedded model in this process (llama-cpp-python, no server)."""
+    from llama_cpp import Llama
+
+    from summarizer.llm.local import model_path
+
+    return Llama(model_path=str(model_path(load_settings(None).cache_dir)), n_ctx=2048, n_threads=os.cpu_count(),
+                 verbose=False)
+
+
+def test_a_short_point_stops_after_two_sentences_on_the_model(llama):
+    """briefing@v6's point schema: asked for five sentences, the model writes them under the plain point
+    schema, and stops after two under the short_point schema (the grammar, not the tool, ends it)."""
+    import json
+    import re
+
+    from llama_cpp import LlamaGrammar
+
+    from summarizer.generate.outputs import Point, ShortPoint
+    from summarizer.llm import llama_server
+
+    text = read_report(seed("001")).text[:600]
+    messages = [{"role": "system", "content": "You write plain English."},
+                {"role": "user", "content": f"<report>\n{text}\n</report>\nSummarize it in five sentences."}]
+    llama_server.install()
+    try:
+        def point(schema) -> str:
+            grammar = LlamaGrammar.from_json_schema(json.dumps(schema.model_json_schema()), verbose=False)
+            out = llama.create_chat_completion(messages=messages, temperature=0, max_tokens=400, grammar=grammar)
+            return json.loads(out["choices"][0]["message"]["content"])["text"]
+
+        plain, short = point(Point), point(ShortPoint)
+    finally:
+        from llama_cpp import Llama
+        Llama._init_sampler = llama_server._original_init_sampler
+    ends = re.compile(r"[.!?] +(?=[A-Z])")
+    assert len(ends.findall(plain)) >= 2, plain  # three sentences or more without the pattern
+    assert len(ends.findall(short)) <= 1 and short.rstrip().endswith((".", "!", "?")), short
+    assert plain.startswith(short.rstrip()), (plain, short)  # the same words, stopped earlier
+
+
+def test_best_first_grammar_sampling_writes_the_same_tokens_with_fewer_grammar_passes(llama):
     """summarizer.llm.llama_server: at temperature 0 the grammar is asked about the best candidate
     first. The reply must be token for token llama-cpp-python's own, and the full pass over the
     vocabulary must be the exception."""
@@ -80,10 +122,8 @@ def test_best_first_grammar_sampling_writes_the_same_tokens_with_fewer_grammar_p
 
     from summarizer.generate.outputs import Point
     from summarizer.llm import llama_server
-    from summarizer.llm.local import model_path
 
-    llm = Llama(model_path=str(model_path(load_settings(None).cache_dir)), n_ctx=2048, n_threads=os.cpu_count(),
-                verbose=False)
+    llm = llama
     text = read_report(seed("000")).text[:400]
     messages = [{"role": "system", "content": "You write plain English."},
                 {"role": "user", "content": f"<report>\n{text}\n</report>\nSummarize it."}]

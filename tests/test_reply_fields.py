@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+
+import pytest
 
 from summarizer.brief import brief_one
 from summarizer.facts.glossary import Glossary
@@ -17,13 +20,14 @@ from .conftest import seed
 KEY = "sk-proj-" + "A1b2C3d4E5f6G7h8" * 3
 
 
-def _brief(fake, settings_for, tmp_path, edit):
-    """Brief seed 003 with briefing@v2, the fake server's replies changed by ``edit(step, reply)``."""
+def _brief(fake, settings_for, tmp_path, edit, prompt="briefing@v2"):
+    """Brief seed 003 with ``prompt``, the fake server's replies changed by ``edit(step, reply)``."""
 
     def responder(body: dict) -> str:
         reply = json.loads(reply_to_request(body))
         user = body["messages"][-1]["content"]
-        step = "headline" if "headline" in user else "actions" if "assigns work" in user else "summarize"
+        step = ("headline" if "headline" in user else "actions" if "assigns work" in user or "work in sentence" in user
+                else "summarize")
         return json.dumps(edit(step, reply))
 
     fake.responder = responder
@@ -32,7 +36,7 @@ def _brief(fake, settings_for, tmp_path, edit):
     async def go():
         async with connect(settings) as llm:
             return await brief_one(seed("003"), root=None, out_dir=tmp_path, settings=settings,
-                                   prompt=load_prompt("briefing@v2"), llm=llm, model=model_ref(settings),
+                                   prompt=load_prompt(prompt), llm=llm, model=model_ref(settings),
                                    glossary=Glossary.load())
 
     outcome = asyncio.run(go())
@@ -74,6 +78,57 @@ def test_overlong_fields_are_cut_at_a_word_with_a_check(fake, settings_for, tmp_
     targets = {c.target.split("[")[0].split(".")[0] for c in cut}
     assert targets == {"meeting", "summary", "actions"}
     assert all(c.severity == "info" and c.detail["length"] > c.detail["limit"] for c in cut)
+
+
+def test_the_two_sentence_schema_is_sent_and_an_endpoint_without_a_grammar_is_cut_not_reasked(
+        fake, settings_for, tmp_path):
+    """briefing@v6 (output short_point): the point's schema tells a grammar to stop after two sentences.
+    An endpoint that does not enforce it and writes on is not re-asked: the tool cuts the point."""
+    third = ("The meeting said the first thing about the county's plan for the year in some detail. "
+             "It then said a second thing about the funds that the plan needs to succeed this year. "
+             "It also said a third thing about who must carry out the plan. And a fourth thing too.")
+
+    def edit(step, reply):
+        if step == "summarize":
+            reply["text"] = third
+        return reply
+
+    brief, _ = _brief(fake, settings_for, tmp_path, edit, prompt="briefing@v6")
+    points = [r["body"] for r in fake.chat_requests if 'Job "summary"' in r["body"]["messages"][-1]["content"]]
+    schema = points[0]["response_format"]["json_schema"]["schema"]  # the fake server takes strict json_schema
+    assert re.fullmatch(schema["properties"]["text"]["pattern"], third[:third.index(" It also")])
+    assert not re.fullmatch(schema["properties"]["text"]["pattern"], third)
+    assert len(points) == len(brief.summary) > 0  # one call per topic: nothing re-asked
+    assert {item.text for item in brief.summary} == {third[:third.index(" It also")]}
+
+
+@pytest.mark.parametrize("text, two", [
+    ("The meeting set the plan.", True),
+    ("The meeting set the plan. It named the owners!", True),
+    ("Letter No. 22 was read. Growth of 3.5 percent was set.", True),
+    ("Growth of 3.5 percent was set. Letter No. 22 was read.", False),  # nothing after "No." in the second
+    ("One. Two. 3 more", False),
+    ("U.S. firms, e.g. banks, open at 8 a.m. daily. The plan is set.", True),
+    ("One. It runs at 8 a.m. daily.", False),  # in the second sentence only a decimal point
+    ("One. Two. Three.", False),
+    ("One. Two.Three", False),
+    ("One. Two.]", False),
+    ("含中文。", False),
+    ("", False),
+])
+def test_the_two_sentence_pattern(text, two):
+    from summarizer.generate.outputs import TWO_SENTENCES_PATTERN
+
+    assert bool(re.fullmatch(TWO_SENTENCES_PATTERN, text)) is two
+
+
+def test_the_two_sentence_pattern_compiles_to_a_llama_cpp_grammar():
+    llama_grammar = pytest.importorskip("llama_cpp.llama_grammar")
+    from summarizer.generate.outputs import ShortPoint
+
+    gbnf = llama_grammar.json_schema_to_gbnf(json.dumps(ShortPoint.model_json_schema()))
+    assert "[.!?]+ \" \"+" in gbnf  # the boundary between the two sentences
+    llama_grammar.LlamaGrammar.from_string(gbnf, verbose=False)  # llama.cpp's parser accepts it
 
 
 def test_a_credential_in_a_field_is_dropped_and_never_written(fake, settings_for, tmp_path):

@@ -45,7 +45,7 @@ from ..prompts import Prompt, StepSpec
 from ..runners import Runner
 from ..schema import Action, Brief, Check, Deadline, Meeting, ModelRef, Person, PromptRef, Source, SummaryItem, Usage
 from ..zh.deadlines import find_deadline
-from .outputs import OUTPUTS, Point, Summary
+from .outputs import OUTPUTS, Point, ShortPoint, Summary
 
 # o200k counts differ from the serving model's tokenizer; leave room for that
 TOKENIZER_MARGIN = 1.25
@@ -384,6 +384,11 @@ async def _opening(run: Run, step: StepSpec, schema) -> None:
     run.headline = value.headline if value else ""
 
 
+def _as_point(value) -> Point:
+    """A topic step's reply as a point (a translated_point's translation is not kept; a short_point stays one)."""
+    return value if isinstance(value, Point) else Point(text=value.text, sentences=value.sentences)
+
+
 async def _per_topic(run: Run, step: StepSpec, schema) -> None:
     line = run.line_for(step)
 
@@ -396,7 +401,7 @@ async def _per_topic(run: Run, step: StepSpec, schema) -> None:
                           first=shown[0], last=shown[-1], renderings=run.renderings(shown))
         value = await run.send_item(run.call(step, user, schema, f"topic{n}"), f"summary point for sentences "
                                     f"{topic.first}-{topic.last}")
-        return (topic, Point(text=value.text, sentences=value.sentences)) if value else None
+        return (topic, _as_point(value)) if value else None
 
     run.points = [p for p in await gather_all(one(n, t) for n, t in enumerate(run.topics, 1)) if p]
 
@@ -480,7 +485,7 @@ async def _by_topic(run: Run) -> None:
         if scope == "opening":
             run.headline = value.headline
         elif scope == "topic":
-            run.points.append((about, Point(text=value.text, sentences=value.sentences)))
+            run.points.append((about, _as_point(value)))
         else:
             run.tasks.append((about, value))
 
@@ -622,7 +627,9 @@ def assemble(run: Run, model: ModelRef) -> Brief:
         shown_too = set(run.title_ids()) if first else set()
         if check := _bad_citation(t, p, f"{where}.evidence", shown_too):
             run.checks.append(check)
-        summary.append(SummaryItem(text=_bounded(run, _two_sentences(clean_english(p.text)), "point", f"{where}.text"),
+        # a short_point is two sentences at any length, as its schema says; any other point past 320 characters
+        text = _two_sentences(clean_english(p.text), limit=0 if isinstance(p, ShortPoint) else 320)
+        summary.append(SummaryItem(text=_bounded(run, text, "point", f"{where}.text"),
                                    # a sentence the report repeats is cited once
                                    evidence=list(dict.fromkeys(doc.sentence(i).text for i in _point_ids(t, p)))))
     actions = []

@@ -22,13 +22,15 @@ ENGLISH_PATTERN = rf"^{_ENGLISH_CHARS}+$"
 OPTIONAL_ENGLISH_PATTERN = rf"^{_ENGLISH_CHARS}*$"
 
 # At most two sentences, for a grammar: a sentence ends at . ! or ? followed by spaces, unless a lower-case
-# letter or a digit follows (a.m., "No. 22"). In the second sentence only a digit may follow a . ! or ?
-# (3.5, "No. 22"); anything else ends the string there. So the model stops where the tool would cut
-# (``generate._two_sentences``) instead of writing a third sentence.
+# letter or a digit follows (a.m., "No. 22"). The second sentence has no . ! or ? inside it but a decimal
+# point (3.5): after its first full stop the string must end. (An earlier draft let a space and a digit
+# follow, for "No. 22": on one test readout the model then went on "... together. 2 ..." to max_tokens.)
+# The tool's own cut (``generate._two_sentences``) splits only where an upper-case letter follows, so it
+# never cuts a text this pattern allows.
 _NOT_ENDING = _ENGLISH_CHARS[:-1] + ".!?]"
 _INSIDE = _ENGLISH_CHARS[:-1] + ".!? ]"
 TWO_SENTENCES_PATTERN = (rf"^({_NOT_ENDING}|[.!?]+{_INSIDE}|[.!?]+ +[a-z0-9])+"
-                         rf"([.!?]+ +({_NOT_ENDING}|[.!?]+ *[0-9])*)?[.!?]?$")
+                         rf"([.!?]+ +({_NOT_ENDING}|[0-9][.][0-9])*)?[.!?]?$")
 
 _ECHO = re.compile(r"\b(translate|identify) (the|this) sentence|\bidentify (the|who) (owner|must)|^(owner|task|deadline)\s*:",
                    re.IGNORECASE)
@@ -81,9 +83,9 @@ class Point(_Out):
     sentences: list[SentenceId] = Field(description="ids of the report sentences this point rests on")
 
 
-# A point whose schema stops it after two sentences: a grammar-bound model (llama.cpp) ends the string where
-# the tool would cut it, instead of writing a third sentence the tool throws away. Replies are validated as
-# ``English`` only: an endpoint without a grammar that writes on is cut by the tool, not re-asked.
+# A point whose schema stops it after two sentences: a grammar-bound model (llama.cpp) ends the string there
+# instead of writing a third sentence the tool throws away. Replies are validated as ``English`` only: an
+# endpoint without a grammar that writes on is not re-asked; the tool cuts its point after two sentences.
 class ShortPoint(Point):
     text: English = Field(description="one or two English sentences",
                           json_schema_extra={"pattern": TWO_SENTENCES_PATTERN})
