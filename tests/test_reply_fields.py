@@ -108,6 +108,10 @@ def test_the_two_sentence_schema_is_sent_and_an_endpoint_without_a_grammar_is_cu
     ("Letter No. 22 was read. Growth of 3.5 percent was set.", True),
     ("Growth of 3.5 percent was set. Letter No. 22 was read.", False),  # nothing after "No." in the second
     ("One. Two. 3 more", False),
+    ("The meeting set work: 1. Build roads; 2. Fix bridges. It named owners.", True),  # list numbers
+    ("1. Build roads. 2. Fix bridges.", True),
+    ("Held in 2025. The area is 955.3 acres.", True),
+    ("Held in 2025. The area is 955. Then more.", False),
     ("U.S. firms, e.g. banks, open at 8 a.m. daily. The plan is set.", True),
     ("One. It runs at 8 a.m. daily.", False),  # in the second sentence only a decimal point
     ("One. Two. Three.", False),
@@ -146,3 +150,13 @@ def test_a_credential_in_a_field_is_dropped_and_never_written(fake, settings_for
     assert all(a.owner_en is None for a in brief.actions)
     for text in written:  # not in the Markdown, not in the JSON, not even quoted in a check
         assert KEY not in text
+
+
+def test_the_tool_cuts_a_point_by_the_same_sentence_rule():
+    from summarizer.generate import _two_sentences
+
+    assert _two_sentences("Work: 1. Build roads; 2. Fix bridges. It named owners. A third.", limit=0) == \
+        "Work: 1. Build roads; 2. Fix bridges. It named owners."
+    assert _two_sentences("Held in 2025. The area is 955.3 acres. More.", limit=0) == \
+        "Held in 2025. The area is 955.3 acres."
+    assert _two_sentences("One. Two. Three.", limit=320) == "One. Two. Three."  # short: a plain point is kept

@@ -557,7 +557,9 @@ def clean_english(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)'][.!?])\s+(?=[A-Z])")
+# a sentence ends at . ! or ? after a lower-case letter, digit, ) or ', before an upper-case letter; not at a
+# list number ("work: 1. Build ...; 2. Fix ...")
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)'][.!?])(?<![\s:;,(][0-9][.])(?<!^[0-9][.])\s+(?=[A-Z])")
 
 
 def _two_sentences(text: str, limit: int = 320) -> str:

@@ -21,16 +21,18 @@ _ENGLISH_CHARS = r'[^"\\\x00-\x1f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\
 ENGLISH_PATTERN = rf"^{_ENGLISH_CHARS}+$"
 OPTIONAL_ENGLISH_PATTERN = rf"^{_ENGLISH_CHARS}*$"
 
-# At most two sentences, for a grammar: a sentence ends at . ! or ? followed by spaces, unless a lower-case
-# letter or a digit follows (a.m., "No. 22"). The second sentence has no . ! or ? inside it but a decimal
-# point (3.5): after its first full stop the string must end. (An earlier draft let a space and a digit
-# follow, for "No. 22": on one test readout the model then went on "... together. 2 ..." to max_tokens.)
-# The tool's own cut (``generate._two_sentences``) splits only where an upper-case letter follows, so it
-# never cuts a text this pattern allows.
+# At most two sentences, for a grammar. A sentence ends at . ! or ? followed by spaces, unless a lower-case
+# letter or a digit follows (a.m., "No. 22"), or the full stop closes a list number ("work: 1. Build ...;
+# 2. Fix ..."). The second sentence has no other . ! or ? inside it but a decimal point (955.3): after its
+# first full stop the string must end. (Drafts tried on test: with a space and a digit allowed after a full
+# stop, one reply ran on "... together. 2 ..." to max_tokens; with list numbers read as sentence ends, one
+# list went "...; 2.3." once the model was refused " Strengthening".) The tool cuts by the same rule
+# (``generate._two_sentences``, which needs an upper-case letter after the space).
 _NOT_ENDING = _ENGLISH_CHARS[:-1] + ".!?]"
 _INSIDE = _ENGLISH_CHARS[:-1] + ".!? ]"
-TWO_SENTENCES_PATTERN = (rf"^({_NOT_ENDING}|[.!?]+{_INSIDE}|[.!?]+ +[a-z0-9])+"
-                         rf"([.!?]+ +({_NOT_ENDING}|[0-9][.][0-9])*)?[.!?]?$")
+_LIST_NUMBER = r"[ :;,(][0-9][.] +"
+TWO_SENTENCES_PATTERN = (rf"^([0-9][.] +)?({_NOT_ENDING}|[.!?]+{_INSIDE}|[.!?]+ +[a-z0-9]|{_LIST_NUMBER})+"
+                         rf"([.!?]+ +({_NOT_ENDING}|[0-9][.][0-9]|{_LIST_NUMBER})*)?[.!?]?$")
 
 _ECHO = re.compile(r"\b(translate|identify) (the|this) sentence|\bidentify (the|who) (owner|must)|^(owner|task|deadline)\s*:",
                    re.IGNORECASE)
