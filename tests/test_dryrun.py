@@ -45,7 +45,7 @@ def brief_online(settings, path, prompt):
     return asyncio.run(go())
 
 
-@pytest.mark.parametrize("prompt", ["briefing@v1", "briefing@v2", "briefing@v3", "briefing@v4", "briefing@v5"])
+@pytest.mark.parametrize("prompt", ["briefing@v1", "briefing@v2", "briefing@v3", "briefing@v4", "briefing@v5", "briefing@v6"])
 def test_dry_run_counts_the_declared_calls_and_sends_nothing(fake, prompt):
     settings = remote(fake)
     rows = plan_reports(SEED_FILES, settings, load_prompt(prompt))

@@ -29,7 +29,7 @@ def brief(settings, doc, prompt="briefing@v1", **kw) -> Brief:
     return asyncio.run(go())
 
 
-@pytest.mark.parametrize("prompt", ["briefing@v1", "briefing@v2", "briefing@v3", "briefing@v4", "briefing@v5"])
+@pytest.mark.parametrize("prompt", ["briefing@v1", "briefing@v2", "briefing@v3", "briefing@v4", "briefing@v5", "briefing@v6"])
 @pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name[:3])
 def test_every_seed_through_every_prompt(fake, settings_for, path, prompt):
     doc = read_report(path)

@@ -106,7 +106,8 @@ def test_the_two_sentence_schema_is_sent_and_an_endpoint_without_a_grammar_is_cu
     ("The meeting set the plan.", True),
     ("The meeting set the plan. It named the owners!", True),
     ("Letter No. 22 was read. Growth of 3.5 percent was set.", True),
-    ("Growth of 3.5 percent was set. Letter No. 22 was read.", False),  # nothing after "No." in the second
+    ("Growth of 3.5 percent was set. Letter No. 22 was read.", True),
+    ("It met on May 14. The County Head, Mr. Zhou, gave a report.", True),  # a title is no sentence end
     ("One. Two. 3 more", False),
     ("The meeting set work: 1. Build roads; 2. Fix bridges. It named owners.", True),  # list numbers
     ("1. Build roads. 2. Fix bridges.", True),
@@ -159,4 +160,6 @@ def test_the_tool_cuts_a_point_by_the_same_sentence_rule():
         "Work: 1. Build roads; 2. Fix bridges. It named owners."
     assert _two_sentences("Held in 2025. The area is 955.3 acres. More.", limit=0) == \
         "Held in 2025. The area is 955.3 acres."
+    assert _two_sentences("It met. The County Head, Mr. Zhou, spoke. A third.", limit=0) == \
+        "It met. The County Head, Mr. Zhou, spoke."
     assert _two_sentences("One. Two. Three.", limit=320) == "One. Two. Three."  # short: a plain point is kept

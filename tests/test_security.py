@@ -109,7 +109,7 @@ def run_brief(settings, path: Path, out: Path, prompt: str):
     return asyncio.run(go())
 
 
-@pytest.mark.parametrize("prompt", ["briefing@v2", "briefing@v3", "briefing@v4", "briefing@v5"])
+@pytest.mark.parametrize("prompt", ["briefing@v2", "briefing@v3", "briefing@v4", "briefing@v5", "briefing@v6"])
 def test_report_text_stays_inside_the_data_block(fake, settings_for, tmp_path, prompt):
     path = injected_report(tmp_path)
     outcome = run_brief(settings_for(fake), path, tmp_path / "out", prompt)

@@ -558,8 +558,9 @@ def clean_english(text: str) -> str:
 
 
 # a sentence ends at . ! or ? after a lower-case letter, digit, ) or ', before an upper-case letter; not at a
-# list number ("work: 1. Build ...; 2. Fix ...")
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)'][.!?])(?<![\s:;,(][0-9][.])(?<!^[0-9][.])\s+(?=[A-Z])")
+# list number ("work: 1. Build ...; 2. Fix ...") or a title (Mr., Dr., No., St.)
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)'][.!?])(?<![\s:;,(][0-9][.])(?<!^[0-9][.])"
+                           r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bNo\.)(?<!\bSt\.)\s+(?=[A-Z])")
 
 
 def _two_sentences(text: str, limit: int = 320) -> str:

@@ -22,17 +22,18 @@ ENGLISH_PATTERN = rf"^{_ENGLISH_CHARS}+$"
 OPTIONAL_ENGLISH_PATTERN = rf"^{_ENGLISH_CHARS}*$"
 
 # At most two sentences, for a grammar. A sentence ends at . ! or ? followed by spaces, unless a lower-case
-# letter or a digit follows (a.m., "No. 22"), or the full stop closes a list number ("work: 1. Build ...;
-# 2. Fix ..."). The second sentence has no other . ! or ? inside it but a decimal point (955.3): after its
-# first full stop the string must end. (Drafts tried on test: with a space and a digit allowed after a full
-# stop, one reply ran on "... together. 2 ..." to max_tokens; with list numbers read as sentence ends, one
-# list went "...; 2.3." once the model was refused " Strengthening".) The tool cuts by the same rule
+# letter or a digit follows (a.m., "No. 22"), the full stop closes a list number ("work: 1. Build ...;
+# 2. Fix ...") or a title (Mr., Dr., No., St.). The second sentence has no other . ! or ? inside it but a
+# decimal point (955.3): after its first full stop the string must end. (Drafts tried on test and dev: with a
+# space and a digit allowed after a full stop, one reply ran on "... together. 2 ..." to max_tokens; with list
+# numbers read as sentence ends, one list went "...; 2.3." once the model was refused " Strengthening"; with
+# titles read as ends, a point stopped at "The County Head, Mr.".) The tool cuts by the same rule
 # (``generate._two_sentences``, which needs an upper-case letter after the space).
 _NOT_ENDING = _ENGLISH_CHARS[:-1] + ".!?]"
 _INSIDE = _ENGLISH_CHARS[:-1] + ".!? ]"
-_LIST_NUMBER = r"[ :;,(][0-9][.] +"
-TWO_SENTENCES_PATTERN = (rf"^([0-9][.] +)?({_NOT_ENDING}|[.!?]+{_INSIDE}|[.!?]+ +[a-z0-9]|{_LIST_NUMBER})+"
-                         rf"([.!?]+ +({_NOT_ENDING}|[0-9][.][0-9]|{_LIST_NUMBER})*)?[.!?]?$")
+_NOT_AN_END = r"[ :;,(][0-9][.] +|[ (](Mr|Mrs|Ms|Dr|No|St)[.] +"  # list numbers and titles
+TWO_SENTENCES_PATTERN = (rf"^([0-9][.] +)?({_NOT_ENDING}|[.!?]+{_INSIDE}|[.!?]+ +[a-z0-9]|{_NOT_AN_END})+"
+                         rf"([.!?]+ +({_NOT_ENDING}|[0-9][.][0-9]|{_NOT_AN_END})*)?[.!?]?$")
 
 _ECHO = re.compile(r"\b(translate|identify) (the|this) sentence|\bidentify (the|who) (owner|must)|^(owner|task|deadline)\s*:",
                    re.IGNORECASE)
