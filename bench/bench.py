@@ -661,8 +661,8 @@ def main() -> None:
     parser.add_argument("--prompt", default=None, help="prompt for 1, 3 and 4 (default: the configured default)")
     parser.add_argument("--memory-mb", type=float, default=5.0, help="size of the report for 5")
     parser.add_argument("--only", default="01234567", help="which measurements to run, e.g. 24")
-    parser.add_argument("--compare", nargs="*", default=["briefing@v4"],
-                        help="prompts 6 also times beside the default (the default before briefing@v5)")
+    parser.add_argument("--compare", nargs="*", default=["briefing@v5"],
+                        help="prompts 6 also times beside the default (the default before briefing@v6)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
     from summarizer.config import DEFAULT_PROMPT

@@ -165,7 +165,7 @@ def digest(
     prompt: Annotated[Optional[str], typer.Option("--prompt", "-p", help="Digest prompt. [default: digest@v1]",
                                                   show_default=False)] = None,
     briefing_prompt: Annotated[Optional[str], typer.Option("--briefing-prompt", help="Prompt for reports that "
-                               "need a briefing. [default: briefing@v5]", show_default=False)] = None,
+                               "need a briefing. [default: briefing@v6]", show_default=False)] = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     glossary: Annotated[Optional[list[Path]], typer.Option("--glossary", help="Extra glossary TSV "

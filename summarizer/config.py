@@ -21,7 +21,7 @@ EMBEDDED_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 DEFAULT_REMOTE_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_REMOTE_MODEL = "gpt-4o-mini"
 # the default prompt version is chosen by the eval on the embedded model (README: "Prompt versions")
-DEFAULT_PROMPT = "briefing@v5"
+DEFAULT_PROMPT = "briefing@v6"
 # the default translation prompt (README: "Translation"), chosen the same way
 DEFAULT_TRANSLATION_PROMPT = "translation@v1"
 

@@ -218,7 +218,7 @@ ITEM_OUTPUTS = {"revised"}  # outputs of prompts that work on one item of a brie
 DIGEST_OUTPUTS = {"synthesis", "overview"}  # outputs of a digest prompt (summarizer digest)
 
 
-_FOR_KIND = {"briefing": "a briefing prompt (`summarizer brief`), e.g. briefing@v5",
+_FOR_KIND = {"briefing": "a briefing prompt (`summarizer brief`), e.g. briefing@v6",
              "translation": "a translation prompt (`summarizer translate`), e.g. translation@v1",
              "digest": "a digest prompt (`summarizer digest`), e.g. digest@v1"}
 
